@@ -1,0 +1,21 @@
+"""The `vetline` command line: one module per area registers its commands on `app`."""
+
+from __future__ import annotations
+
+import sys
+
+from vetline.cli import system as _system  # noqa: F401
+from vetline.cli.app import app, err_console
+from vetline.errors import VetlineError
+
+
+def main() -> None:
+    """Entry point: domain errors become a clear message and exit code 2, not a traceback."""
+    try:
+        app(standalone_mode=True)
+    except VetlineError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+        sys.exit(2)
+
+
+__all__ = ["app", "main"]
