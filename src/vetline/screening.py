@@ -1,0 +1,204 @@
+"""The screening pipeline: unscreened applications → matching → stored hits → outcomes.
+
+Every unscreened application is compared with every active reference list, with the
+membership (duplicates) and with the other applications (double sign-ups). Hits are stored
+with their explanation; the rulebook then turns them into outcomes (a referral, a fix-it
+notice, admission) — the machine flags, a person decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from vetline.db.base import utcnow
+from vetline.db.people import Application, ApplicationStatus, Member, ReferenceEntry, ReferenceList
+from vetline.db.screening import Hit, HitTarget, ScreeningRun
+from vetline.settings import get_settings
+
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "postcode",
+    "address",
+    "email",
+    "phone",
+)
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScreeningSummary:
+    run_id: int
+    applications: int
+    hits_by_target: dict[str, int] = field(default_factory=dict)
+    hits_by_list: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def hits(self) -> int:
+        return sum(self.hits_by_target.values())
+
+
+def pair_hash(left_content_hash: str, right_content_hash: str) -> str:
+    """Key of a pair of record versions: a cleared pair is raised again only if either changes."""
+    return hashlib.sha256(f"{left_content_hash}:{right_content_hash}".encode()).hexdigest()
+
+
+def _frame(prefix: str, rows: Iterable[Any]) -> pd.DataFrame:
+    records = [{"id": f"{prefix}{r.id}", **{f: getattr(r, f) for f in PERSON_FIELDS}} for r in rows]
+    return pd.DataFrame.from_records(records, columns=["id", *PERSON_FIELDS])
+
+
+def screen_applications(
+    session: Session,
+    *,
+    application_ids: Sequence[int] | None = None,
+    engine: str | None = None,
+    threshold: float | None = None,
+    actor: str = "system",
+    progress: Progress | None = None,
+) -> ScreeningSummary:
+    """Screen the given (default: every unscreened) applications and store their hits."""
+    from vetline.matching import MODEL_VERSION, dedupe_frame, screen_frames
+
+    settings = get_settings()
+    engine = engine or settings.match_engine
+    threshold = settings.review_threshold if threshold is None else threshold
+    say = progress or (lambda _msg: None)
+
+    query = select(Application)
+    if application_ids is None:
+        query = query.where(Application.status == ApplicationStatus.RECEIVED)
+    else:
+        query = query.where(Application.id.in_(application_ids))
+    new_apps = list(session.scalars(query.order_by(Application.id)))
+    run = ScreeningRun(
+        engine=engine,
+        model_version=MODEL_VERSION,
+        review_threshold=threshold,
+        applications=len(new_apps),
+        actor=actor,
+    )
+    session.add(run)
+    session.flush()
+    summary = ScreeningSummary(run_id=run.id, applications=len(new_apps))
+    if not new_apps:
+        run.finished_at = utcnow()
+        return summary
+
+    apps_by_id = {a.id: a for a in new_apps}
+    left = _frame("", new_apps)
+
+    lists = {
+        lst.id: lst for lst in session.scalars(select(ReferenceList).where(ReferenceList.active))
+    }
+    entries = list(
+        session.scalars(
+            select(ReferenceEntry).where(
+                ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None)
+            )
+        )
+    )
+    members = list(session.scalars(select(Member)))
+    entries_by_id = {e.id: e for e in entries}
+    members_by_id = {m.id: m for m in members}
+
+    hits: list[Hit] = []
+
+    def add(
+        app_id: int,
+        target: str,
+        score: float,
+        band: str,
+        explanation: list[dict[str, Any]],
+        right_hash: str,
+        **ids: Any,
+    ) -> None:
+        app = apps_by_id[app_id]
+        hits.append(
+            Hit(
+                run_id=run.id,
+                application_id=app_id,
+                target=target,
+                score=float(score),
+                band=band,
+                explanation=explanation,
+                pair_hash=pair_hash(app.content_hash, right_hash),
+                **ids,
+            )
+        )
+
+    say(f"screening {len(new_apps):,} applications against {len(entries):,} reference entries")
+    if entries:
+        found = screen_frames(left, _frame("", entries), threshold=threshold, engine=engine)
+        for row in found.itertuples(index=False):
+            entry = entries_by_id[int(row.right_id)]
+            lst = lists[entry.list_id]
+            add(
+                int(row.left_id),
+                HitTarget.REFERENCE,
+                row.score,
+                row.band,
+                list(row.explanation),
+                entry.content_hash,
+                list_id=lst.id,
+                list_version=lst.version,
+                reference_entry_id=entry.id,
+            )
+            summary.hits_by_list[lst.name] = summary.hits_by_list.get(lst.name, 0) + 1
+
+    say(f"checking {len(new_apps):,} applications for duplicates of {len(members):,} members")
+    if members:
+        found = screen_frames(left, _frame("", members), threshold=threshold, engine=engine)
+        for row in found.itertuples(index=False):
+            member = members_by_id[int(row.right_id)]
+            add(
+                int(row.left_id),
+                HitTarget.MEMBER,
+                row.score,
+                row.band,
+                list(row.explanation),
+                member.content_hash,
+                member_id=member.id,
+            )
+
+    say("checking applications for double sign-ups")
+    others = list(session.scalars(select(Application)))
+    others_by_id = {a.id: a for a in others}
+    found = dedupe_frame(_frame("", others), threshold=threshold, engine=engine)
+    for row in found.itertuples(index=False):
+        a, b = int(row.left_id), int(row.right_id)
+        # record the hit on every new application of the pair, pointing at the other one
+        for mine, theirs in ((a, b), (b, a)):
+            if mine in apps_by_id:
+                add(
+                    mine,
+                    HitTarget.APPLICATION,
+                    row.score,
+                    row.band,
+                    list(row.explanation),
+                    others_by_id[theirs].content_hash,
+                    other_application_id=theirs,
+                )
+
+    session.add_all(hits)
+    for hit in hits:
+        summary.hits_by_target[hit.target] = summary.hits_by_target.get(hit.target, 0) + 1
+    now = utcnow()
+    session.execute(
+        update(Application)
+        .where(Application.id.in_(list(apps_by_id)))
+        .values(status=ApplicationStatus.SCREENED, screened_at=now, updated_at=now)
+    )
+    run.hits = len(hits)
+    run.finished_at = utcnow()
+    session.flush()
+    return summary
