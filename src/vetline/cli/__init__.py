@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from vetline.cli import screening as _screening  # noqa: F401
+from vetline.cli import serve as _serve  # noqa: F401
 from vetline.cli import system as _system  # noqa: F401
 from vetline.cli.app import app, err_console
 from vetline.errors import VetlineError

@@ -1,5 +1,5 @@
 """Import every table module so Base.metadata knows the whole schema (Alembic, tests)."""
 
-from vetline.db import people, review, screening
+from vetline.db import people, review, screening, web
 
-__all__ = ["people", "review", "screening"]
+__all__ = ["people", "review", "screening", "web"]

@@ -1,0 +1,33 @@
+"""`vetline serve`: the web app and JSON API on uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from vetline.cli.app import app, console
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (PostgreSQL for >1)."),
+) -> None:
+    """Start the web app (pages at /, JSON API under /api/, schema at /openapi.json).
+
+    Example: vetline serve --port 8000, then open http://127.0.0.1:8000/login
+    """
+    import uvicorn
+
+    from vetline.web import create_app
+    from vetline.web.config import web_settings
+
+    web_settings()  # fail early on bad config; creates the signing key before workers fork
+    create_app()  # migrates the database once, before serving
+    console.print(f"vetline on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    if workers > 1:
+        uvicorn.run(
+            "vetline.web.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+        )
+    else:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")

@@ -1,0 +1,138 @@
+"""Annotated dependency aliases the routes share: a database session and the acting user."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetline.db import get_engine, session_scope
+from vetline.db.base import utcnow
+from vetline.db.web import ApiToken
+from vetline.web import users
+from vetline.web.config import WebSettings
+from vetline.web.security import CSRF_FIELD, CSRF_HEADER, WebSession, csrf_ok
+
+
+def get_web_settings(request: Request) -> WebSettings:
+    ws: WebSettings = request.app.state.web
+    return ws
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    ws = get_web_settings(request)
+    with session_scope(get_engine(ws.core.db_url)) as session:
+        yield session
+
+
+WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def web_session(request: Request) -> WebSession:
+    sess: WebSession = request.state.web_session
+    return sess
+
+
+def current_user(request: Request, session: SessionDep) -> Any:
+    """The logged-in user of a page; anyone else is sent to the login page."""
+    sess = web_session(request)
+    user = users.by_id(session, sess.user_id) if sess.user_id is not None else None
+    if user is None or not users.is_active(user):
+        target = "/login?next=" + quote(request.url.path, safe="/")
+        if request.headers.get("HX-Request"):
+            raise HTTPException(401, "Please log in again.", headers={"HX-Redirect": target})
+        raise HTTPException(303, "Please log in.", headers={"Location": target})
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[Any, Depends(current_user)]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Unsafe page requests must echo the session's CSRF token (form field or header)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    presented = request.headers.get(CSRF_HEADER)
+    if presented is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if not csrf_ok(web_session(request), presented):
+        raise HTTPException(403, "The form expired or did not come from this site; reload it.")
+
+
+CsrfDep = Annotated[None, Depends(csrf_protect)]
+
+# --- the API: bearer tokens with scopes ------------------------------------------------------
+
+SCOPES: dict[str, str] = {
+    "applications:read": "look up applications",
+    "applications:write": "submit applications and bulk uploads",
+    "members:read": "look up members",
+    "reference:read": "list reference lists, versions and re-screen results",
+    "reference:write": "upload new reference list versions",
+    "cases:read": "see the queue, cases and notices",
+    "cases:write": "claim, propose, approve, return and appeal",
+    "audit:read": "read the audit log",
+}
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/tokens")
+
+
+@dataclass
+class Principal:
+    user: Any
+    scopes: frozenset[str]
+    token_id: int
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_principal(
+    session: SessionDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    unauth = HTTPException(
+        401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"}
+    )
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise unauth
+    token = session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == token_digest(creds.credentials))
+    )
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        raise unauth
+    if token.expires_at is not None and token.expires_at <= now:
+        raise unauth
+    user = users.by_id(session, token.user_id)
+    if user is None or not users.is_active(user):
+        raise unauth
+    token.last_used_at = now
+    return Principal(user=user, scopes=frozenset(token.scopes), token_id=token.id)
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def scope(name: str) -> Callable[[Principal], Any]:
+    """A dependency: the token must carry `name`; the role check stays in the domain."""
+    assert name in SCOPES, name
+
+    def check(principal: ApiPrincipal) -> Any:
+        if name not in principal.scopes:
+            raise HTTPException(403, f"This token lacks the '{name}' scope.")
+        return principal.user
+
+    return check
