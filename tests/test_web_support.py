@@ -1,0 +1,83 @@
+"""Helpers for the web tests: users with passwords, logged-in clients, API tokens, a live server."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from vetline.db.review import User
+from vetline.settings import Settings
+
+PASSWORD = "correct horse battery staple"
+_HASH = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+
+
+def settings_for(db_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        db_url=db_url,
+        match_engine="duckdb",
+        review_threshold=0.05,
+        secret_key="test-secret-key",
+        outbox_dir=data_dir / "outbox",
+    )
+
+
+def add_user(session: Session, name: str, role: str) -> User:
+    user = User(name=name, role=role, password_hash=_HASH)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> None:
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn in a background thread on a free loopback port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
