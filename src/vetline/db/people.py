@@ -135,14 +135,18 @@ class Import(Base):
     __tablename__ = "imports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(30))  # applications | members | reference
+    file_format: Mapped[str] = mapped_column(String(30))  # person | democracy_club | register
     file_name: Mapped[str] = mapped_column(String(500))
     file_sha256: Mapped[str] = mapped_column(String(64))
     list_id: Mapped[int | None] = mapped_column(ForeignKey("reference_lists.id"))
+    # the list's version after this import (unchanged when the import changed nothing)
+    list_version: Mapped[int | None] = mapped_column(Integer)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)  # reference entries gone from the file
     actor: Mapped[str | None] = mapped_column(String(100))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

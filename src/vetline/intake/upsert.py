@@ -1,0 +1,142 @@
+"""Bulk upsert keyed on the sender's id: insert new, update changed (recorded), skip unchanged.
+
+Row-by-row ORM work cannot load 600,000 members in reasonable time, so we load the existing
+keys and hashes once, then write in chunks with SQLAlchemy 2 bulk `insert()`/`update()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from vetline.db.people import RecordChange
+from vetline.intake.records import content_hash, jsonable
+
+CHUNK = 5000
+
+
+class Upserter:
+    """Collects records for one table and writes them in chunks inside the caller's transaction.
+
+    `extra_insert` / `extra_update` add the columns that are not content (ids, versions,
+    timestamps); `scope` adds a fixed column to every insert (a reference entry's list).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        model: Any,
+        fields: tuple[str, ...],
+        *,
+        entity: str,
+        import_id: int,
+        now: datetime,
+        where: Any = None,
+        scope: dict[str, Any] | None = None,
+        on_insert: Callable[[], dict[str, Any]] = dict,
+        on_update: Callable[[], dict[str, Any]] = dict,
+        track_removed: bool = False,
+    ) -> None:
+        self.session, self.model, self.fields = session, model, fields
+        self.entity, self.import_id, self.now = entity, import_id, now
+        self.scope = scope or {}
+        self.on_insert, self.on_update = on_insert, on_update
+        self.track_removed = track_removed
+        columns = [model.external_id, model.id, model.content_hash]
+        if track_removed:
+            columns.append(model.removed_in_version)
+        query = select(*columns)
+        if where is not None:
+            query = query.where(where)
+        # external_id -> (id, content_hash, removed_in_version or None)
+        self.existing: dict[str, tuple[int, str, int | None]] = {
+            r[0]: (r[1], r[2], r[3] if track_removed else None) for r in session.execute(query)
+        }
+        self.seen: set[str] = set()
+        self._inserts: list[dict[str, Any]] = []
+        self._updates: list[tuple[int, dict[str, Any], int | None]] = []
+        self.inserted = self.updated = self.unchanged = self.removed = 0
+
+    def add(self, key: str, record: dict[str, Any]) -> None:
+        digest = content_hash(record, self.fields)
+        self.seen.add(key)
+        old = self.existing.get(key)
+        if old is None:
+            row = {"external_id": key, "content_hash": digest, **self.scope, **record}
+            self._inserts.append(row | self.on_insert())
+            self.inserted += 1
+        elif old[1] != digest or old[2] is not None:
+            self._updates.append((old[0], record | {"content_hash": digest}, old[2]))
+            self.updated += 1
+        else:
+            self.unchanged += 1
+        if len(self._inserts) >= CHUNK or len(self._updates) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._inserts:
+            self.session.execute(insert(self.model), self._inserts)
+            self._inserts = []
+        if self._updates:
+            self._write_updates(self._updates)
+            self._updates = []
+
+    def _write_updates(self, updates: list[tuple[int, dict[str, Any], int | None]]) -> None:
+        ids = [u[0] for u in updates]
+        cols = [getattr(self.model, f) for f in self.fields]
+        before = {
+            r[0]: dict(zip(self.fields, r[1:], strict=True))
+            for r in self.session.execute(
+                select(self.model.id, *cols).where(self.model.id.in_(ids))
+            )
+        }
+        changes = []
+        rows = []
+        for pk, record, removed_in in updates:
+            old = before[pk]
+            diff = [f for f in self.fields if jsonable(old[f]) != jsonable(record[f])]
+            b = {f: jsonable(old[f]) for f in diff}
+            a = {f: jsonable(record[f]) for f in diff}
+            if removed_in is not None:  # back on the list after leaving it
+                b["removed_in_version"], a["removed_in_version"] = removed_in, None
+            changes.append(
+                {
+                    "import_id": self.import_id,
+                    "entity": self.entity,
+                    "entity_id": pk,
+                    "before": b,
+                    "after": a,
+                    "changed_at": self.now,
+                }
+            )
+            extra = self.on_update()
+            if self.track_removed:
+                extra["removed_in_version"] = None
+            rows.append({"id": pk, **record, **extra})
+        self.session.execute(update(self.model), rows)
+        self.session.execute(insert(RecordChange), changes)
+
+    def mark_removed(self, version: int) -> None:
+        """Entries on the list before but absent from this file leave it in `version`."""
+        gone = [
+            pk
+            for key, (pk, _h, removed) in self.existing.items()
+            if removed is None and key not in self.seen
+        ]
+        for i in range(0, len(gone), CHUNK):
+            chunk = gone[i : i + CHUNK]
+            self.session.execute(
+                update(self.model)
+                .where(self.model.id.in_(chunk))
+                .values(removed_in_version=version)
+                .execution_options(synchronize_session=False)
+            )
+        self.removed = len(gone)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.removed)
