@@ -81,3 +81,13 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def api_token(client: TestClient, name: str, scopes: list[str]) -> dict[str, str]:
+    """Headers with a fresh bearer token for `name` carrying `scopes`."""
+    r = client.post(
+        "/api/tokens",
+        json={"username": name, "password": PASSWORD, "name": "test", "scopes": scopes},
+    )
+    assert r.status_code == 201, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}

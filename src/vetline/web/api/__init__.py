@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vetline.web.api import health
+from vetline.web.api import health, people, tokens
 
 router = APIRouter()
-router.include_router(health.router)
+for module in (health, tokens, people):
+    router.include_router(module.router)
