@@ -157,3 +157,84 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
     paths = set(schema["paths"])
     assert {"/healthz", "/api/tokens", "/api/applications/{external_id}", "/api/members"} <= paths
     assert not any(p.startswith(("/login", "/queue")) for p in paths)
+
+
+def test_submit_one_application_is_screened_at_once(client: TestClient) -> None:
+    headers = api_token(client, "rita", ALL)
+    body = {
+        "id": "W-1",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "applied_at": "2016-07-12T09:30:00Z",
+        "source": "direct",
+    }
+    r = client.post("/api/applications", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["external_id"] == "W-1"
+    assert out["status"] != "received"
+    assert out["screened_at"] is not None
+    assert any(h["target"] == "member" for h in out["hits"])  # Ann Lee is a member
+
+
+def test_submit_rejects_bad_fields_naming_them(client: TestClient) -> None:
+    headers = api_token(client, "rita", ALL)
+    body = {"id": "W-2", "first_name": "Bo", "applied_at": "2016-07-12T09:30:00Z"}
+    bad = {**body, "date_of_birth": "31/31/1999"}
+    r = client.post("/api/applications", json=bad, headers=headers)
+    assert r.status_code == 422
+    assert "date_of_birth" in r.json()["detail"]
+
+
+def test_auditor_cannot_submit(client: TestClient) -> None:
+    headers = api_token(client, "audrey", ALL)
+    body = {"id": "W-3", "first_name": "Bo", "applied_at": "2016-07-12T09:30:00Z"}
+    assert client.post("/api/applications", json=body, headers=headers).status_code == 403
+
+
+def test_bulk_upload_imports_and_reports(client: TestClient) -> None:
+    headers = api_token(client, "rita", ["applications:write", "applications:read"])
+    csv_text = "id,first_name,last_name,applied_at\nB-1,Cy,Dee,2016-07-12T09:30:00Z\n"
+    files = {"file": ("surge.csv", csv_text.encode(), "text/csv")}
+    r = client.post("/api/applications/bulk", files=files, headers=headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["inserted"], r.json()["file"]) == (1, "surge.csv")
+    again = client.post("/api/applications/bulk", files=files, headers=headers).json()
+    assert (again["inserted"], again["unchanged"]) == (0, 1)
+    assert client.get("/api/applications/B-1", headers=headers).json()["last_name"] == "Dee"
+
+
+def test_bulk_upload_error_names_file_row_and_field(client: TestClient) -> None:
+    headers = api_token(client, "rita", ["applications:write"])
+    csv_text = "id,first_name,last_name,applied_at\nB-1,Cy,Dee,yesterday\n"
+    files = {"file": ("surge.csv", csv_text.encode(), "text/csv")}
+    r = client.post("/api/applications/bulk", files=files, headers=headers)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert "surge.csv" in detail and "applied_at" in detail
+
+
+def test_reference_list_versions_and_rescreen_hits(client: TestClient) -> None:
+    senior = api_token(client, "sam", ["reference:write", "reference:read"])
+    csv_v1 = "id,first_name,last_name,party\nX-1,Ann,Lee,Other Party\n"
+    files = {"file": ("others.csv", csv_v1.encode(), "text/csv")}
+    form = {"kind": "party_members", "source": "test"}
+    r = client.post("/api/reference-lists/others/versions", files=files, data=form, headers=senior)
+    assert r.status_code == 201, r.text
+    assert (r.json()["list_version"], r.json()["inserted"]) == (1, 1)
+    lists = client.get("/api/reference-lists", headers=senior).json()
+    assert [(x["name"], x["version"], x["entries"]) for x in lists] == [("others", 1, 1)]
+    versions = client.get("/api/reference-lists/others/versions", headers=senior).json()
+    assert [v["list_version"] for v in versions] == [1]
+    hits = client.get("/api/reference-lists/others/versions/1/hits", headers=senior)
+    assert hits.status_code == 200
+    assert client.get("/api/reference-lists/nope/versions", headers=senior).status_code == 404
+
+
+def test_reviewer_cannot_upload_a_reference_list(client: TestClient) -> None:
+    headers = api_token(client, "rita", ["reference:write"])
+    files = {"file": ("x.csv", b"id,first_name\nX-1,Ann\n", "text/csv")}
+    r = client.post(
+        "/api/reference-lists/x/versions", files=files, data={"kind": "expelled"}, headers=headers
+    )
+    assert r.status_code == 403

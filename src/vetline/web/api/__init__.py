@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vetline.web.api import health, people, tokens
+from vetline.web.api import applications, health, people, reference, tokens
 
 router = APIRouter()
-for module in (health, tokens, people):
+for module in (health, tokens, applications, people, reference):
     router.include_router(module.router)

@@ -1,0 +1,85 @@
+"""Submit one application (screened at once) or upload a batch; both go through intake."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from vetline.db.people import Application
+from vetline.intake import import_applications
+from vetline.users import Permission, require
+from vetline.web import screen
+from vetline.web.api.people import application_out
+from vetline.web.api.schemas import ApplicationOut
+from vetline.web.deps import SessionDep, scope
+from vetline.web.uploads import one_row_csv, saved_upload
+
+router = APIRouter(prefix="/api/applications", tags=["applications"])
+
+WriteApplications = Annotated[Any, Depends(scope("applications:write"))]
+
+
+class ApplicationIn(BaseModel):
+    """One application in the documented person + application columns (docs/formats.md)."""
+
+    id: str = Field(min_length=1, max_length=100, description="the sender's own id")
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    date_of_birth: str | None = Field(default=None, max_length=10, examples=["1980-02-29"])
+    postcode: str | None = Field(default=None, max_length=16)
+    address: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    applied_at: datetime
+    source: str | None = Field(default=None, max_length=100)
+    category: Literal["member", "registered_supporter", "affiliated_supporter"] = "member"
+    payment_ref: str | None = Field(default=None, max_length=100)
+    payment_status: Literal["paid", "failed", "pending"] | None = None
+
+
+class ImportOut(BaseModel):
+    kind: str
+    file: str
+    file_format: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    removed: int
+    list_name: str | None
+    list_version: int | None
+    import_id: int
+    seconds: float
+
+
+@router.post("", response_model=ApplicationOut, status_code=201, responses={422: {}})
+def submit_application(
+    body: ApplicationIn, user: WriteApplications, session: SessionDep
+) -> ApplicationOut:
+    """Submit one application; it is screened at once and the response gives its outcome."""
+    require(user, Permission.WORK_CASES)
+    row = body.model_dump(mode="json")
+    with one_row_csv(row) as path:
+        import_applications(session, path, actor=user.name)
+    application = session.scalars(
+        select(Application).where(Application.external_id == body.id)
+    ).one()
+    screen.screen_now(session, application, actor=user.name)
+    return application_out(session, application)
+
+
+@router.post("/bulk", response_model=ImportOut, responses={422: {}})
+def upload_applications(
+    file: Annotated[UploadFile, File(description="applications CSV (docs/formats.md)")],
+    user: WriteApplications,
+    session: SessionDep,
+) -> ImportOut:
+    """Import a CSV of applications (atomic, idempotent); `vetline screen-run` screens them."""
+    require(user, Permission.WORK_CASES)
+    with saved_upload(file) as path:
+        summary = import_applications(session, path, actor=user.name)
+    return ImportOut(**summary.as_dict())
