@@ -1,0 +1,207 @@
+"""Notices: letters and emails rendered into the outbox table (nothing is really sent).
+
+Every notice cites the clause, says in plain words what the evidence is and how strong, and
+gives the date by which the applicant can answer — the opposite of a generic reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetline import audit
+from vetline.db.people import Application, Member, ReferenceEntry, ReferenceList
+from vetline.db.review import Case, Notice
+from vetline.db.screening import Hit
+from vetline.rulebook.schema import Clause
+
+BAND_WORDS = {
+    "match": "several details agree (such as name, date of birth and address)",
+    "possible": "some details agree while others are missing or differ",
+    "name-only": "only the name agrees, so this may well be a different person",
+}
+
+LIST_WORDS = {
+    "candidates": "published lists of election candidates",
+    "party_members": "records of another party's members",
+    "officers": "records of another party's officers",
+    "expelled": "our record of people expelled or excluded",
+    "register": "the electoral register",
+    "donors": "the Electoral Commission's register of donations",
+}
+
+SUBJECTS = {
+    "fix_it": "Your membership application: something to put right by {respond_by}",
+    "referral": "Your membership application: we need your comments by {respond_by}",
+    "decision": "Your membership application: our decision",
+    "appeal_received": "Your appeal has been received",
+    "appeal_decision": "Your appeal: our decision",
+}
+
+
+def _day(when: date | datetime | None) -> str:
+    return f"{when.day} {when:%B %Y}" if when else ""
+
+
+def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
+    """One plain sentence per hit: what was found, where, and how strong the match is."""
+    lines = []
+    for hit in session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.id)):
+        strength = BAND_WORDS.get(hit.band, f"match band {hit.band}")
+        if hit.reference_entry_id is not None:
+            entry = session.get(ReferenceEntry, hit.reference_entry_id)
+            rlist = session.get(ReferenceList, hit.list_id) if hit.list_id else None
+            where = LIST_WORDS.get(rlist.kind, rlist.name) if rlist else "a reference list"
+            what = []
+            if entry is not None:
+                name = " ".join(p for p in (entry.first_name, entry.last_name) if p)
+                what.append(name or "a record")
+                if entry.party:
+                    what.append(entry.party)
+                if entry.role:
+                    what.append(entry.role)
+                if entry.event_date:
+                    what.append(f"dated {_day(entry.event_date)}")
+            found = ", ".join(what) or "a record"
+            lines.append(
+                f"In {where}" + (f" ({rlist.name})" if rlist else "") + f": {found}. "
+                f"How strong: {strength} (score {hit.score:.2f})."
+            )
+        elif hit.member_id is not None:
+            member = session.get(Member, hit.member_id)
+            joined = _day(member.joined_at) if member else "?"
+            lines.append(
+                f"An existing membership record (joined {joined}). How strong: {strength}."
+            )
+        elif hit.other_application_id is not None:
+            other = session.get(Application, hit.other_application_id)
+            made = _day(other.applied_at) if other else "?"
+            lines.append(f"Another application (made {made}). How strong: {strength}.")
+    return lines
+
+
+def _recipient(app: Application) -> tuple[str, str]:
+    if app.email:
+        return "email", app.email
+    name = " ".join(p for p in (app.first_name, app.last_name) if p)
+    address = ", ".join(p for p in (name, app.address, app.postcode) if p)
+    return "letter", address or f"applicant {app.external_id}"
+
+
+def render(
+    kind: str,
+    app: Application,
+    clauses: Sequence[Clause],
+    evidence: Sequence[str],
+    *,
+    respond_by: datetime | None,
+    rulebook_label: str,
+    message: str | None = None,
+) -> tuple[str, str]:
+    """The subject and plain-text body of a notice."""
+    name = app.first_name or "applicant"
+    subject = SUBJECTS.get(kind, "Your membership application").format(respond_by=_day(respond_by))
+    out = [f"Dear {name},", ""]
+    if message:
+        out += [message, ""]
+    if clauses:
+        out.append("The rule(s) this concerns:")
+        for clause in clauses:
+            out.append(f"  • {clause.title} [{clause.id}]")
+            out.append(f"    {clause.explanation.strip()}")
+            out.append(f"    Source: {clause.citation.strip()}")
+        out.append("")
+    if evidence:
+        out.append("What we found:")
+        out += [f"  • {line}" for line in evidence]
+        out += ["", "A match is not a verdict: a person looks at every case before any decision."]
+        out.append("")
+    if respond_by:
+        out.append(
+            f"You can reply by {_day(respond_by)} with anything you want us to consider "
+            "(for example, that this is not you, or a correction)."
+        )
+        out.append("")
+    out += [
+        f"Your reference: {app.external_id}. Rules applied: {rulebook_label}.",
+        "You may ask for a copy of the personal data we hold about you, including this check.",
+        "",
+        "Membership team",
+    ]
+    return subject, "\n".join(out)
+
+
+def issue(
+    session: Session,
+    *,
+    kind: str,
+    app: Application,
+    case: Case | None,
+    clauses: Sequence[Clause],
+    evidence_hit_ids: Sequence[int],
+    respond_by: datetime | None,
+    rulebook_label: str,
+    actor: str,
+    message: str | None = None,
+) -> Notice:
+    """Render a notice into the outbox and log it."""
+    evidence = evidence_lines(session, evidence_hit_ids) if evidence_hit_ids else []
+    subject, body = render(
+        kind,
+        app,
+        clauses,
+        evidence,
+        respond_by=respond_by,
+        rulebook_label=rulebook_label,
+        message=message,
+    )
+    channel, recipient = _recipient(app)
+    notice = Notice(
+        application_id=app.id,
+        case_id=case.id if case else None,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        clause_ids=[c.id for c in clauses],
+        rulebook_version=rulebook_label,
+        respond_by=respond_by,
+        created_by=actor,
+    )
+    session.add(notice)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="notice.issue",
+        entity="notice",
+        entity_id=notice.id,
+        after={
+            "kind": kind,
+            "application_id": app.id,
+            "case_id": notice.case_id,
+            "clause_ids": notice.clause_ids,
+            "respond_by": respond_by,
+        },
+        rulebook_version=rulebook_label,
+    )
+    return notice
+
+
+def list_notices(
+    session: Session,
+    *,
+    application_id: int | None = None,
+    case_id: int | None = None,
+    limit: int = 200,
+) -> list[Notice]:
+    query = select(Notice).order_by(Notice.id.desc()).limit(limit)
+    if application_id is not None:
+        query = query.where(Notice.application_id == application_id)
+    if case_id is not None:
+        query = query.where(Notice.case_id == case_id)
+    return list(session.scalars(query))

@@ -1,0 +1,212 @@
+"""The review queue and claims.
+
+Order: cases that decide a ballot vote before the freeze date first (the applicant applied in
+time to vote), then strength of evidence, then age. Claiming is a conditional update (and
+`SKIP LOCKED` on PostgreSQL), so two reviewers never hold the same case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from vetline import audit
+from vetline.cases.guard import check_may_work, involved_in_original, is_conflicted, load_case
+from vetline.db.base import utcnow
+from vetline.db.people import Application
+from vetline.db.review import Case, CaseStatus, User
+from vetline.errors import Conflict, PermissionDenied
+from vetline.users import Permission, require
+
+CLAIM_TTL = timedelta(hours=4)  # a claim left this long goes back to the queue
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: int
+    application_id: int
+    applicant: str
+    external_id: str
+    source: str | None
+    kind: str
+    track: str
+    status: str
+    clause_ids: list[str]
+    evidence_score: float
+    opened_at: datetime
+    due_at: datetime | None
+    claimed_by: str | None
+    final_outcome: str | None
+    appeal_of_case_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(self).items()}
+
+
+def _summary(case_row: Case, app: Application, claimer: str | None) -> CaseSummary:
+    return CaseSummary(
+        id=case_row.id,
+        application_id=app.id,
+        applicant=" ".join(p for p in (app.first_name, app.last_name) if p),
+        external_id=app.external_id,
+        source=app.source,
+        kind=case_row.kind,
+        track=case_row.track,
+        status=case_row.status,
+        clause_ids=list(case_row.clause_ids),
+        evidence_score=case_row.evidence_score,
+        opened_at=case_row.opened_at,
+        due_at=case_row.due_at,
+        claimed_by=claimer,
+        final_outcome=case_row.final_outcome,
+        appeal_of_case_id=case_row.appeal_of_case_id,
+    )
+
+
+def summarise(session: Session, case_row: Case) -> CaseSummary:
+    app = session.get(Application, case_row.application_id)
+    assert app is not None
+    claimer = session.get(User, case_row.claimed_by_id) if case_row.claimed_by_id else None
+    return _summary(case_row, app, claimer.name if claimer else None)
+
+
+def _priority(freeze_at: datetime | None) -> list[Any]:
+    decides_vote: ColumnElement[Any] = (
+        case((Application.applied_at <= freeze_at, 1), else_=0) if freeze_at else literal(0)
+    )
+    return [decides_vote.desc(), Case.evidence_score.desc(), Case.opened_at, Case.id]
+
+
+def list_queue(
+    session: Session,
+    user: User,
+    *,
+    status: str | None = None,
+    track: str | None = None,
+    freeze_at: datetime | None = None,
+    include_closed: bool = False,
+    limit: int = 100,
+) -> list[CaseSummary]:
+    """Cases in priority order (open and in-progress ones unless a status is given)."""
+    require(user, Permission.READ_CASES)
+    query = (
+        select(Case, Application, User.name)
+        .join(Application, Application.id == Case.application_id)
+        .outerjoin(User, User.id == Case.claimed_by_id)
+        .order_by(*_priority(freeze_at))
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Case.status == status)
+    elif not include_closed:
+        query = query.where(Case.status != CaseStatus.CLOSED)
+    if track is not None:
+        query = query.where(Case.track == track)
+    return [_summary(c, a, n) for c, a, n in session.execute(query).tuples()]
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        Case.status == CaseStatus.OPEN,
+        and_(Case.status == CaseStatus.CLAIMED, Case.claimed_at < now - CLAIM_TTL),
+    )
+
+
+def _take(session: Session, case_row: Case, user: User, now: datetime) -> bool:
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case_row.id, _claimable(now))
+        .values(status=CaseStatus.CLAIMED, claimed_by_id=user.id, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    session.refresh(case_row)
+    audit.record(
+        session,
+        actor=user.name,
+        action="case.claim",
+        entity="case",
+        entity_id=case_row.id,
+        after={"status": CaseStatus.CLAIMED, "claimed_by": user.name},
+        rulebook_version=case_row.rulebook_version,
+        at=now,
+    )
+    return True
+
+
+def claim_next(
+    session: Session,
+    user: User,
+    *,
+    track: str | None = None,
+    freeze_at: datetime | None = None,
+    now: datetime | None = None,
+) -> CaseSummary | None:
+    """Give the user the most urgent case they may work on (or the one they already hold)."""
+    require(user, Permission.WORK_CASES)
+    now = now or utcnow()
+    held = session.scalar(
+        select(Case).where(Case.claimed_by_id == user.id, Case.status == CaseStatus.CLAIMED)
+    )
+    if held is not None:
+        return summarise(session, held)
+    query = (
+        select(Case)
+        .join(Application, Application.id == Case.application_id)
+        .where(_claimable(now))
+        .order_by(*_priority(freeze_at))
+        .limit(50)
+    )
+    if track is not None:
+        query = query.where(Case.track == track)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Case)
+    for candidate in session.scalars(query).all():
+        if is_conflicted(session, candidate, user) or involved_in_original(
+            session, candidate, user
+        ):
+            continue
+        if _take(session, candidate, user, now):
+            return summarise(session, candidate)
+    return None
+
+
+def claim(
+    session: Session, user: User, case_id: int, *, now: datetime | None = None
+) -> CaseSummary:
+    """Claim one named case (refused when someone else holds it)."""
+    now = now or utcnow()
+    case_row = load_case(session, case_id)
+    check_may_work(session, case_row, user, Permission.WORK_CASES)
+    if case_row.claimed_by_id == user.id and case_row.status == CaseStatus.CLAIMED:
+        return summarise(session, case_row)
+    if not _take(session, case_row, user, now):
+        raise Conflict(f"case {case_id} is {case_row.status} and cannot be claimed now")
+    return summarise(session, case_row)
+
+
+def release(session: Session, user: User, case_id: int, *, now: datetime | None = None) -> None:
+    """Put a claimed case back in the queue."""
+    now = now or utcnow()
+    case_row = load_case(session, case_id)
+    if case_row.status != CaseStatus.CLAIMED or case_row.claimed_by_id != user.id:
+        raise PermissionDenied(f"{user.name} does not hold case {case_id}")
+    case_row.status = CaseStatus.OPEN
+    case_row.claimed_by_id = None
+    case_row.claimed_at = None
+    case_row.updated_at = now
+    audit.record(
+        session,
+        actor=user.name,
+        action="case.release",
+        entity="case",
+        entity_id=case_id,
+        before={"status": CaseStatus.CLAIMED},
+        after={"status": CaseStatus.OPEN},
+        at=now,
+    )

@@ -1,0 +1,322 @@
+"""Turn stored hits into outcomes: build each application's facts, apply the rulebook, record
+the outcome, and route it — admit (or provisional), a fix-it notice on the administrative track,
+or a case on the conduct track. The machine only refers: nobody is refused here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from vetline import audit
+from vetline.cases import notices
+from vetline.db.base import utcnow
+from vetline.db.people import (
+    Application,
+    ApplicationStatus,
+    ListKind,
+    ReferenceEntry,
+    ReferenceList,
+)
+from vetline.db.review import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    ClearedPair,
+    OutcomeKind,
+    ScreeningOutcome,
+    Track,
+)
+from vetline.db.screening import Hit, HitTarget, ScreeningRun
+from vetline.rulebook.evaluate import Evaluation, evaluate
+from vetline.rulebook.facts import Facts, HitFact
+from vetline.rulebook.model import Rulebook
+from vetline.rulebook.store import register
+
+_CHUNK = 500
+
+
+@dataclass
+class OutcomeSummary:
+    rulebook: str
+    applications: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    cases_opened: int = 0
+    notices_issued: int = 0
+    kept_open_case: int = 0  # an open case already exists: outcome recorded, case left to people
+    skipped: int = 0  # withdrawn applications
+
+
+def age_on(born: date | None, day: date) -> int | None:
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _register_checked(session: Session) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    ReferenceList.kind == ListKind.REGISTER, ReferenceList.active.is_(True)
+                )
+            )
+        )
+    )
+
+
+def build_facts(
+    session: Session, apps: Sequence[Application], *, register_checked: bool | None = None
+) -> dict[int, Facts]:
+    """Screening facts for each application, from its stored hits (decision memory applied)."""
+    if register_checked is None:
+        register_checked = _register_checked(session)
+    ids = [a.id for a in apps]
+    rows = session.execute(
+        select(
+            Hit,
+            ReferenceList.kind,
+            ReferenceList.active,
+            ReferenceEntry.event_date,
+            ReferenceEntry.removed_in_version,
+        )
+        .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
+        .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
+        .where(Hit.application_id.in_(ids))
+        .order_by(Hit.id)
+    ).all()
+    pair_hashes = {row[0].pair_hash for row in rows}
+    cleared = (
+        set(
+            session.scalars(
+                select(ClearedPair.pair_hash).where(ClearedPair.pair_hash.in_(pair_hashes))
+            )
+        )
+        if pair_hashes
+        else set()
+    )
+    others = {r[0].other_application_id for r in rows if r[0].other_application_id is not None}
+    other_applied = (
+        dict(
+            session.execute(
+                select(Application.id, Application.applied_at).where(Application.id.in_(others))
+            ).tuples()
+        )
+        if others
+        else {}
+    )
+    by_app: dict[int, dict[str, HitFact]] = defaultdict(dict)
+    cleared_ids: dict[int, list[int]] = defaultdict(list)
+    applied = {a.id: a.applied_at for a in apps}
+    for hit, kind, active, event_date, removed in rows:
+        if hit.target == HitTarget.REFERENCE and (removed is not None or active is False):
+            continue  # the entry left the list, or the list was withdrawn
+        if hit.pair_hash in cleared:
+            cleared_ids[hit.application_id].append(hit.id)
+            continue
+        earlier = False
+        if hit.other_application_id is not None:
+            when = other_applied.get(hit.other_application_id)
+            mine = applied[hit.application_id]
+            earlier = when is not None and (
+                when < mine or (when == mine and hit.other_application_id < hit.application_id)
+            )
+        # the latest hit for a pair wins (re-screening stores a fresh one)
+        by_app[hit.application_id][hit.pair_hash] = HitFact(
+            hit_id=hit.id,
+            target=hit.target,
+            list_kind=kind,
+            band=hit.band,
+            score=hit.score,
+            event_date=event_date,
+            other_is_earlier=earlier,
+        )
+    out = {}
+    for app in apps:
+        as_of = app.applied_at.date()
+        out[app.id] = Facts(
+            application_id=app.id,
+            as_of=as_of,
+            age=age_on(app.date_of_birth, as_of),
+            category=app.category or "member",
+            payment_status=app.payment_status,
+            register_checked=register_checked,
+            hits=tuple(by_app[app.id].values()),
+            cleared_hit_ids=tuple(cleared_ids[app.id]),
+        )
+    return out
+
+
+def _threshold(session: Session, hit_ids: Sequence[int]) -> float | None:
+    if not hit_ids:
+        return None
+    return session.scalar(
+        select(ScreeningRun.review_threshold)
+        .join(Hit, Hit.run_id == ScreeningRun.id)
+        .where(Hit.id.in_(hit_ids))
+        .limit(1)
+    )
+
+
+def _route(
+    session: Session,
+    app: Application,
+    outcome_row: ScreeningOutcome,
+    ev: Evaluation,
+    rulebook: Rulebook,
+    now: datetime,
+    actor: str,
+    summary: OutcomeSummary,
+) -> dict[str, object]:
+    """Set the application status, open the case or issue the notice; return what changed."""
+    changed: dict[str, object] = {}
+    if ev.outcome in (OutcomeKind.ADMIT, OutcomeKind.PROVISIONAL):
+        if ev.outcome == OutcomeKind.PROVISIONAL and rulebook.model.provisional is not None:
+            outcome_row.deadline_at = now + timedelta(weeks=rulebook.model.provisional.weeks)
+            app.status = ApplicationStatus.PROVISIONAL
+        else:
+            app.status = ApplicationStatus.ADMITTED
+        return changed
+    days = ev.response_days or rulebook.model.response_days
+    respond_by = now + timedelta(days=days)
+    outcome_row.deadline_at = respond_by
+    admin = ev.outcome == OutcomeKind.FIX_IT
+    case = Case(
+        application_id=app.id,
+        kind=CaseKind.REVIEW,
+        track=Track.ADMINISTRATIVE if admin else Track.CONDUCT,
+        status=CaseStatus.AWAITING_RESPONSE if admin else CaseStatus.OPEN,
+        outcome_id=outcome_row.id,
+        rulebook_version=rulebook.label,
+        clause_ids=list(ev.clause_ids),
+        evidence_hit_ids=list(ev.evidence_hit_ids),
+        evidence_score=ev.evidence_score,
+        opened_at=now,
+        due_at=respond_by,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    summary.cases_opened += 1
+    app.status = ApplicationStatus.FIX_IT if admin else ApplicationStatus.REFERRED
+    notices.issue(
+        session,
+        kind="fix_it" if admin else "referral",
+        app=app,
+        case=case,
+        clauses=[rulebook.clause(c) for c in ev.clause_ids],
+        evidence_hit_ids=ev.evidence_hit_ids,
+        respond_by=respond_by,
+        rulebook_label=rulebook.label,
+        actor=actor,
+        message=None
+        if admin
+        else "Your application has been passed to a reviewer. Before anyone decides, we want "
+        "you to see what our checks found and to hear from you.",
+    )
+    summary.notices_issued += 1
+    changed["case_id"] = case.id
+    return changed
+
+
+def decide_outcomes(
+    session: Session,
+    application_ids: Sequence[int],
+    *,
+    rulebook: Rulebook,
+    actor: str = "system",
+    now: datetime | None = None,
+) -> OutcomeSummary:
+    """Apply `rulebook` to the applications' stored hits and route each one (see module doc)."""
+    now = now or utcnow()
+    record = register(session, rulebook, actor=actor)
+    summary = OutcomeSummary(rulebook=rulebook.label)
+    counts: Counter[str] = Counter()
+    register_checked = _register_checked(session)
+    ids = list(dict.fromkeys(application_ids))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        apps = list(session.scalars(select(Application).where(Application.id.in_(chunk))))
+        open_cases = set(
+            session.scalars(
+                select(Case.application_id).where(
+                    Case.application_id.in_(chunk), Case.status != CaseStatus.CLOSED
+                )
+            )
+        )
+        facts = build_facts(session, apps, register_checked=register_checked)
+        for app in sorted(apps, key=lambda a: a.id):
+            if app.status == ApplicationStatus.WITHDRAWN:
+                summary.skipped += 1
+                continue
+            ev = evaluate(rulebook, facts[app.id])
+            fact_json = facts[app.id].to_json()
+            fact_json["clause_results"] = [
+                {"clause_id": r.clause_id, "applies": r.applies, "note": r.note}
+                for r in ev.results
+                if r.applies or r.note
+            ]
+            row = ScreeningOutcome(
+                application_id=app.id,
+                rulebook_id=record.id,
+                rulebook_version=rulebook.label,
+                clause_ids=list(ev.clause_ids),
+                outcome=ev.outcome,
+                track=ev.track,
+                facts=fact_json,
+                evidence_hit_ids=list(ev.evidence_hit_ids),
+                actor=actor,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            before = app.status
+            changed: dict[str, object] = {}
+            if app.id in open_cases:
+                summary.kept_open_case += 1
+            else:
+                changed = _route(session, app, row, ev, rulebook, now, actor, summary)
+                app.updated_at = now
+            counts[ev.outcome] += 1
+            audit.record(
+                session,
+                actor=actor,
+                action="screening.outcome",
+                entity="application",
+                entity_id=app.id,
+                before={"status": before},
+                after={
+                    "status": app.status,
+                    "outcome": ev.outcome,
+                    "track": ev.track,
+                    "clause_ids": list(ev.clause_ids),
+                    "evidence_hit_ids": list(ev.evidence_hit_ids),
+                    "outcome_id": row.id,
+                    **changed,
+                },
+                rulebook_version=rulebook.label,
+                score=ev.evidence_score if ev.evidence_hit_ids else None,
+                threshold=_threshold(session, ev.evidence_hit_ids),
+                at=now,
+            )
+        summary.applications += len(apps)
+    summary.by_outcome = dict(counts)
+    return summary
+
+
+def current_outcome(session: Session, application_id: int) -> ScreeningOutcome | None:
+    """The latest outcome row for an application (rows are never updated, only superseded)."""
+    return session.scalar(
+        select(ScreeningOutcome)
+        .where(ScreeningOutcome.application_id == application_id)
+        .order_by(ScreeningOutcome.id.desc())
+        .limit(1)
+    )
+
+
+__all__ = ["OutcomeSummary", "age_on", "build_facts", "current_outcome", "decide_outcomes"]
