@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from vetline.cli import ballot as _ballot  # noqa: F401
+from vetline.cli import intake as _intake  # noqa: F401
 from vetline.cli import screening as _screening  # noqa: F401
 from vetline.cli import serve as _serve  # noqa: F401
 from vetline.cli import system as _system  # noqa: F401

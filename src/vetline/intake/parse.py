@@ -7,7 +7,9 @@ is wrong throughout (the wrong export) should fail fast, so we stop after MAX_ER
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -82,6 +84,8 @@ def parse(csv: CsvFile, fmt: Format, key: Callable[[Any], str], key_field: str) 
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 errors.add(record.line, *_message(err))
+            with suppress(AttributeError, TypeError):  # a bad row still claims its id
+                seen.setdefault(key(SimpleNamespace(**fields)), record.line)
             continue
         k = key(row)
         first = seen.get(k)

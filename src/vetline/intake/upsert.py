@@ -133,7 +133,6 @@ class Upserter:
                 update(self.model)
                 .where(self.model.id.in_(chunk))
                 .values(removed_in_version=version)
-                .execution_options(synchronize_session=False)
             )
         self.removed = len(gone)
 
