@@ -91,3 +91,45 @@ def api_token(client: TestClient, name: str, scopes: list[str]) -> dict[str, str
     )
     assert r.status_code == 201, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+HOSTILE_FIRST = "<script>alert(1)</script>"
+HOSTILE_LAST = '=HYPERLINK("http://evil.example","x")'
+
+
+def seed_case(session: Session, tmp: Path, *, hostile: bool = False) -> int:
+    """One conduct case through the real pipeline: intake → screening → rulebook → case."""
+    from sqlalchemy import select
+
+    from vetline.db.review import Case
+    from vetline.intake import import_applications, import_reference
+    from vetline.outcomes import decide_outcomes
+    from vetline.rulebook.loader import load_rulebook
+    from vetline.screening import screen_applications
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    first, last = (HOSTILE_FIRST, HOSTILE_LAST) if hostile else ("Annabel", "Leeworth")
+    ref = tmp / "others.csv"
+    ref.write_text(
+        "id,first_name,last_name,date_of_birth,postcode,address,party,role\n"
+        f'P-1,{first},"{last.replace(chr(34), chr(34) * 2)}",1970-03-04,S11 8YE,'
+        "1 High Street,Other Party,ward officer\n",
+        encoding="utf-8",
+    )
+    apps = tmp / "applications.csv"
+    apps.write_text(
+        "id,first_name,last_name,date_of_birth,postcode,address,applied_at,source\n"
+        f'A-9,{first},"{last.replace(chr(34), chr(34) * 2)}",1970-03-04,S11 8YE,'
+        "1 High Street,2016-07-12T09:30:00Z,direct\n",
+        encoding="utf-8",
+    )
+    import_reference(session, ref, list_name="other-party", kind="party_members")
+    import_applications(session, apps)
+    screen_applications(session)
+    from vetline.db.people import Application
+
+    ids = list(session.scalars(select(Application.id)))
+    decide_outcomes(session, ids, rulebook=load_rulebook("labour-2016"))
+    case_id = session.scalar(select(Case.id).order_by(Case.id.desc()))
+    assert case_id is not None, "the pipeline opened no case"
+    return case_id
