@@ -3,7 +3,7 @@
 The same validation as the importer applies (a bad file is rejected with file, row and
 field), so `vetline screen` needs no database and trusts nothing more than `vetline import`.
 Frame columns: string `id`, then first_name, last_name, date_of_birth (ISO text),
-postcode, address, email, phone; a value not known is null.
+postcode, address, email, phone; all Python str, a value not known is None.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ FRAME_COLUMNS = ("id", *records.PERSON_FIELDS)
 
 
 def _frame(items: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(items, columns=list(FRAME_COLUMNS))
-    return frame.astype({c: "string" for c in FRAME_COLUMNS})
+    # plain str/None objects: every consumer understands None; not all understand pd.NA
+    return pd.DataFrame(items, columns=list(FRAME_COLUMNS), dtype=object)
 
 
 def read_applicants_frame(path: str | Path) -> pd.DataFrame:
