@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 
+from vetline.cli import audit as _audit  # noqa: F401
 from vetline.cli import ballot as _ballot  # noqa: F401
+from vetline.cli import cases as _cases  # noqa: F401
 from vetline.cli import intake as _intake  # noqa: F401
+from vetline.cli import notices as _notices  # noqa: F401
 from vetline.cli import screening as _screening  # noqa: F401
 from vetline.cli import serve as _serve  # noqa: F401
 from vetline.cli import system as _system  # noqa: F401
+from vetline.cli import users as _users  # noqa: F401
 from vetline.cli.app import app, err_console
 from vetline.errors import VetlineError
 
