@@ -1,0 +1,123 @@
+"""Ground truth, derived from who each record really is rather than from what was planted.
+
+Every record carries the person id it was rendered from, so `match` rows are every pair of
+records that are the same person (including unplanned overlaps such as an applicant's own
+entry on the register); `namesake` and `household` rows are every pair with the same folded
+name, or the same surname at the same address, that are different people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vetline.synth.names import fold
+
+TRUTH_COLUMNS = ("applicant_id", "relation", "target_file", "target_id", "corruption")
+
+
+@dataclass
+class Side:
+    """One file's records as truth needs them."""
+
+    name: str
+    ids: list[str]
+    pid: np.ndarray
+    hh: np.ndarray  # -1 where the file has no address
+    first: list[str]
+    last: list[str]
+    email: list[str]
+    ops: dict[int, list[str]]
+    district: np.ndarray | None = None  # postcode district per row (namesake scoping)
+
+
+def _keys(first: list[str], last: list[str]) -> tuple[list[str], list[str]]:
+    cache: dict[str, str] = {}
+
+    def f(s: str) -> str:
+        got = cache.get(s)
+        if got is None:
+            got = cache[s] = fold(s)
+        return got
+
+    firsts = []
+    for s in first:
+        k = f(s)
+        firsts.append(k.split(" ")[0] if k else "")
+    return firsts, [f(s) for s in last]
+
+
+def _frame(side: Side) -> pd.DataFrame:
+    fk, lk = _keys(side.first, side.last)
+    dist = side.district if side.district is not None else np.full(len(side.ids), -1)
+    return pd.DataFrame(
+        {
+            "row": np.arange(len(side.ids)),
+            "pid": side.pid,
+            "hh": side.hh,
+            "fk": fk,
+            "lk": lk,
+            "dist": dist,
+        }
+    )
+
+
+def truth_rows(
+    apps: Side, targets: list[Side], planted: set[int]
+) -> list[tuple[str, str, str, str, str]]:
+    """Relations from each applicant to records of the other files (and earlier applications).
+
+    Every same-person pair and every same-surname-same-address pair is listed. Namesakes are
+    listed for name-only lists (candidates) and, for lists with addresses, when they live in
+    the same postcode district or were planted: all same-name pairs in a large register would
+    be millions of rows, and a namesake far away is not a hard case.
+    """
+    a = _frame(apps)
+    a = a[a["lk"] != ""]
+    out: list[tuple[str, str, str, str, str]] = []
+    for t in targets:
+        same_file = t is apps
+        b = a if same_file else _frame(t)
+        b = b[b["lk"] != ""]
+        # same person
+        m = a[["row", "pid"]].merge(b[["row", "pid"]], on="pid", suffixes=("_a", "_b"))
+        if same_file:
+            m = m[m["row_b"] < m["row_a"]]
+        for ra, rb in zip(m["row_a"].tolist(), m["row_b"].tolist(), strict=True):
+            ops = sorted(set(apps.ops.get(ra, [])) | set(t.ops.get(rb, [])))
+            out.append((apps.ids[ra], "match", t.name, t.ids[rb], "+".join(ops)))
+        # same name, different person
+        n = a.merge(b, on=["fk", "lk"], suffixes=("_a", "_b"))
+        n = n[(n["pid_a"] != n["pid_b"]) & (n["fk"] != "")]
+        if t.district is not None:
+            n = n[
+                (n["dist_a"] == n["dist_b"]) | n["pid_b"].isin(planted) | n["pid_a"].isin(planted)
+            ]
+        if same_file:
+            n = n[n["row_b"] < n["row_a"]]
+        for ra, rb, ha, hb, da, db in zip(
+            n["row_a"].tolist(),
+            n["row_b"].tolist(),
+            n["hh_a"].tolist(),
+            n["hh_b"].tolist(),
+            n["dist_a"].tolist(),
+            n["dist_b"].tolist(),
+            strict=True,
+        ):
+            note = "same_address" if ha == hb and ha >= 0 else ""
+            if not note and t.district is not None and da == db:
+                note = "same_district"
+            out.append((apps.ids[ra], "namesake", t.name, t.ids[rb], note))
+        # same surname and address, different person (and not a namesake)
+        h = a[a["hh"] >= 0].merge(b[b["hh"] >= 0], on=["hh", "lk"], suffixes=("_a", "_b"))
+        h = h[(h["pid_a"] != h["pid_b"]) & (h["fk_a"] != h["fk_b"])]
+        if same_file:
+            h = h[h["row_b"] < h["row_a"]]
+        for ra, rb in zip(h["row_a"].tolist(), h["row_b"].tolist(), strict=True):
+            shared = apps.email[ra] and apps.email[ra].lower() == t.email[rb].lower()
+            out.append(
+                (apps.ids[ra], "household", t.name, t.ids[rb], "shared_email" if shared else "")
+            )
+    return sorted(set(out))
