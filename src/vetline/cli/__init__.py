@@ -11,6 +11,7 @@ from vetline.cli import intake as _intake  # noqa: F401
 from vetline.cli import notices as _notices  # noqa: F401
 from vetline.cli import screening as _screening  # noqa: F401
 from vetline.cli import serve as _serve  # noqa: F401
+from vetline.cli import synth as _synth  # noqa: F401
 from vetline.cli import system as _system  # noqa: F401
 from vetline.cli import users as _users  # noqa: F401
 from vetline.cli.app import app, err_console
