@@ -1,0 +1,168 @@
+"""Field comparisons: each field of a candidate pair falls into exactly one level.
+
+A level is the unit of evidence: the model holds one weight per level, and the explanation
+names the level ("first name: nickname Bob → Robert"). Levels are tested top to bottom; the
+first that holds wins. Level 0 of every field is "missing" (weight 0: no evidence either way).
+
+Address and postcode are compared *jointly* as one field, because they are not independent
+evidence: a shared home makes both agree, and counting them twice is how other tools flag every
+co-resident as the same person.
+
+The SQL is written once with a few dialect placeholders so DuckDB and Spark run the same
+comparisons: {jw}(a, b) Jaro-Winkler similarity, {dl}(a, b) Damerau-Levenshtein distance,
+{has}(list, x) list membership, {overlap}(a, b) lists share an element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    """A compared field: its levels (index = level code) and the SQL that picks one."""
+
+    name: str
+    label: str
+    levels: tuple[str, ...]
+    sql: str
+
+
+SWAPPED = "(l.fn <> '' AND l.ln <> '' AND l.fn <> l.ln AND l.fn = r.ln AND l.ln = r.fn)"
+
+FIRST_NAME = Field(
+    "first_name",
+    "first name",
+    (
+        "missing",
+        "swapped with last name",
+        "exact",
+        "nickname",
+        "typo",
+        "initial agrees",
+        "middle name",
+        "similar",
+        "different",
+    ),
+    f"""CASE
+      WHEN l.fn = '' OR r.fn = '' THEN 0
+      WHEN {SWAPPED} THEN 1
+      WHEN l.fn = r.fn AND length(l.fn) > 1 THEN 2
+      WHEN {{has}}(l.fn_keys, r.fn) OR {{has}}(r.fn_keys, l.fn) THEN 3
+      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND ({{jw}}(l.fn, r.fn) >= 0.92
+           OR (least(length(l.fn), length(r.fn)) >= 4 AND {{dl}}(l.fn, r.fn) <= 1)) THEN 4
+      WHEN (length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_init = r.fn_init THEN 5
+      WHEN {{has}}(r.fn_mid, l.fn) OR {{has}}(l.fn_mid, r.fn) THEN 6
+      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{jw}}(l.fn, r.fn) >= 0.8 THEN 7
+      ELSE 8 END""",
+)
+
+LAST_NAME = Field(
+    "last_name",
+    "last name",
+    (
+        "missing",
+        "swapped with first name",
+        "exact",
+        "shares a part",
+        "typo",
+        "similar",
+        "different",
+    ),
+    f"""CASE
+      WHEN l.ln = '' OR r.ln = '' THEN 0
+      WHEN {SWAPPED} THEN 1
+      WHEN l.ln = r.ln THEN 2
+      WHEN {{overlap}}(l.ln_keys, r.ln_keys) THEN 3
+      WHEN {{jw}}(l.ln, r.ln) >= 0.92
+           OR (least(length(l.ln), length(r.ln)) >= 5 AND {{dl}}(l.ln, r.ln) <= 1) THEN 4
+      WHEN {{jw}}(l.ln, r.ln) >= 0.8 THEN 5
+      ELSE 6 END""",
+)
+
+DATE_OF_BIRTH = Field(
+    "date_of_birth",
+    "date of birth",
+    ("missing", "exact", "day/month swapped", "two of day, month, year agree", "different"),
+    """CASE
+      WHEN l.dob_y IS NULL OR r.dob_y IS NULL THEN 0
+      WHEN l.dob_y = r.dob_y AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d THEN 1
+      WHEN l.dob_y = r.dob_y AND l.dob_m = r.dob_d AND l.dob_d = r.dob_m THEN 2
+      WHEN (CASE WHEN l.dob_y = r.dob_y THEN 1 ELSE 0 END
+            + CASE WHEN l.dob_m = r.dob_m THEN 1 ELSE 0 END
+            + CASE WHEN l.dob_d = r.dob_d THEN 1 ELSE 0 END) = 2 THEN 3
+      ELSE 4 END""",
+)
+
+_ADDR_EQ = """(l.addr <> '' AND r.addr <> '' AND (l.addr = r.addr OR (l.addr_no <> ''
+      AND l.addr_no = r.addr_no AND {jw}(l.addr, r.addr) >= 0.9)))"""
+
+ADDRESS = Field(
+    "address",
+    "address",
+    (
+        "missing",
+        "same address and postcode",
+        "same address, postcode differs",
+        "same postcode, address not given",
+        "same postcode, different address",
+        "same postcode sector only",
+        "same postcode district only",
+        "same postcode area only",
+        "different",
+    ),
+    f"""CASE
+      WHEN (l.pc = '' OR r.pc = '') AND (l.addr = '' OR r.addr = '') THEN 0
+      WHEN {_ADDR_EQ} AND (l.pc = r.pc OR l.pc = '' OR r.pc = '') THEN 1
+      WHEN {_ADDR_EQ} THEN 2
+      WHEN l.pc <> '' AND l.pc = r.pc AND (l.addr = '' OR r.addr = '') THEN 3
+      WHEN l.pc <> '' AND l.pc = r.pc THEN 4
+      WHEN l.pc_sector <> '' AND l.pc_sector = r.pc_sector THEN 5
+      WHEN l.pc_district <> '' AND l.pc_district = r.pc_district THEN 6
+      WHEN l.pc_area <> '' AND l.pc_area = r.pc_area THEN 7
+      ELSE 8 END""",
+)
+
+EMAIL = Field(
+    "email",
+    "email",
+    ("missing", "exact", "same mailbox name, other provider", "different"),
+    """CASE
+      WHEN l.email = '' OR r.email = '' THEN 0
+      WHEN l.email = r.email THEN 1
+      WHEN split_part(l.email, '@', 1) = split_part(r.email, '@', 1) THEN 2
+      ELSE 3 END""",
+)
+
+PHONE = Field(
+    "phone",
+    "phone",
+    ("missing", "exact", "different"),
+    """CASE
+      WHEN l.phone = '' OR r.phone = '' THEN 0
+      WHEN l.phone = r.phone THEN 1
+      ELSE 2 END""",
+)
+
+FIELDS: tuple[Field, ...] = (FIRST_NAME, LAST_NAME, DATE_OF_BIRTH, ADDRESS, EMAIL, PHONE)
+EVIDENCE_FIELDS = ("date_of_birth", "address", "email", "phone")
+
+
+def level_select(dialect: dict[str, str]) -> str:
+    """The SELECT list computing every field's level code for a pair aliased l, r."""
+    parts = [f.sql.format(**dialect) + f" AS {f.name}" for f in FIELDS]
+    return ",\n  ".join(parts)
+
+
+DUCKDB_DIALECT = {
+    "jw": "jaro_winkler_similarity",
+    "dl": "damerau_levenshtein",
+    "has": "list_contains",
+    "overlap": "list_has_any",
+}
+SPARK_DIALECT = {
+    "jw": "vl_jaro_winkler",
+    "dl": "vl_damerau_levenshtein",
+    "has": "array_contains",
+    "overlap": "arrays_overlap",
+}

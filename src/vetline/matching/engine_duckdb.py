@@ -1,0 +1,54 @@
+"""The DuckDB engine: blocking and comparisons as SQL in an in-process database."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from vetline.matching.blocking import candidate_pairs_sql, key_views
+from vetline.matching.comparisons import DUCKDB_DIALECT, FIELDS, level_select
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    threads = os.environ.get("VETLINE_DUCKDB_THREADS")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _arrow(features: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(features, preserve_index=False)
+
+
+def compare(
+    left: pd.DataFrame, right: pd.DataFrame | None, *, dedupe: bool = False
+) -> pd.DataFrame:
+    """Return candidate pairs (l, r positions) with one level code per field.
+
+    With `dedupe=True`, `right` is ignored and `left` is compared with itself.
+    """
+    con = _connect()
+    try:
+        con.register("L", _arrow(left))
+        con.register("R", _arrow(left) if dedupe or right is None else _arrow(right))
+        for side in ("L", "R"):
+            for stmt in key_views(side, "unnest"):
+                con.execute(stmt)
+        con.execute(f"CREATE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
+        query = (
+            f"SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
+            "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx"
+        )
+        result = con.sql(query).to_arrow_table()
+    finally:
+        con.close()
+    out = result.to_pandas()
+    for f in FIELDS:
+        out[f.name] = out[f.name].astype(np.int8)
+    return out

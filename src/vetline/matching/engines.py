@@ -1,0 +1,24 @@
+"""Pick the engine that runs blocking and comparisons by name: `duckdb` or `spark`."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vetline.errors import InputError
+
+ENGINES = ("duckdb", "spark")
+
+
+def compare_levels(
+    left: pd.DataFrame, right: pd.DataFrame | None, *, engine: str = "duckdb"
+) -> pd.DataFrame:
+    """Candidate pairs with level codes; `right=None` compares `left` with itself (dedupe)."""
+    if engine == "duckdb":
+        from vetline.matching.engine_duckdb import compare as duckdb_compare
+
+        return duckdb_compare(left, right, dedupe=right is None)
+    if engine == "spark":
+        from vetline.matching.engine_spark import compare as spark_compare
+
+        return spark_compare(left, right, dedupe=right is None)
+    raise InputError(f"unknown matching engine {engine!r}: choose one of {', '.join(ENGINES)}")

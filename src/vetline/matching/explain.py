@@ -1,0 +1,126 @@
+"""Explanations: for every hit, each compared field's level, what was compared and its weight.
+
+The weights (bits) of an explanation add up to the pair's log2 odds, so a reviewer can see
+exactly why a score is what it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from vetline.matching.comparisons import FIELDS
+from vetline.matching.model import Model
+
+NAME_ONLY_DETAIL = (
+    "no date of birth, address, postcode, email or phone to compare: "
+    "the name alone cannot show it is the same person"
+)
+# how the two values are joined in the detail, by level
+_AGREE = {"exact", "same address and postcode"}
+_DIFFER = {"different"}
+
+
+def _display(field: str, row: Mapping[str, Any]) -> str:
+    if field == "address":
+        parts = [row.get("address"), row.get("postcode")]
+        return ", ".join(str(p) for p in parts if _present(p))
+    value = row.get(field)
+    if not _present(value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and value != value:
+        return False
+    return str(value).strip() != ""
+
+
+def _detail(field: str, level: str, left: Mapping[str, Any], right: Mapping[str, Any]) -> str:
+    if level.startswith("swapped"):
+        a = " ".join(_display(f, left) for f in ("first_name", "last_name")).strip()
+        b = " ".join(_display(f, right) for f in ("first_name", "last_name")).strip()
+        return f"{a} ↔ {b}"
+    a, b = _display(field, left), _display(field, right)
+    if level in _AGREE and a == b:
+        return a
+    if level == "nickname":
+        return f"{a} → {b}"
+    if level == "day/month swapped":
+        return f"{a} ↔ {b}"
+    joiner = "≠" if level in _DIFFER else ("=" if level in _AGREE else "~")
+    return f"{a} {joiner} {b}"
+
+
+def explain_pair(
+    model: Model,
+    levels: Sequence[int],
+    name_only: bool,
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """The explanation of one pair: a list of {field, level, detail, weight} dicts."""
+    out: list[dict[str, Any]] = []
+    for f, code in zip(FIELDS, levels, strict=True):
+        if code == 0:
+            continue
+        level = f.levels[code]
+        out.append(
+            {
+                "field": f.name,
+                "level": level,
+                "detail": _detail(f.name, level, left, right),
+                "weight": round(model.weights[f.name][code], 2),
+            }
+        )
+    if name_only:
+        out.append(
+            {
+                "field": "evidence",
+                "level": "name-only",
+                "detail": NAME_ONLY_DETAIL,
+                "weight": round(model.name_only, 2),
+            }
+        )
+    out.append(
+        {
+            "field": "prior",
+            "level": "base rate",
+            "detail": f"odds of a same-person pair before any evidence (model {model.version})",
+            "weight": round(model.prior, 2),
+        }
+    )
+    return out
+
+
+_LABELS = {f.name: f.label for f in FIELDS} | {"evidence": "evidence", "prior": "base rate"}
+
+
+def explain_text(explanation: Sequence[Mapping[str, Any]]) -> str:
+    """One line for CSV/CLI: "first name: nickname Bob → Robert, +3.1; …"."""
+    parts = []
+    for item in explanation:
+        field = str(item.get("field", ""))
+        weight = float(item.get("weight", 0.0))
+        if field == "prior":
+            parts.append(f"base rate {weight:+.1f}")
+            continue
+        label = _LABELS.get(field, field.replace("_", " "))
+        level = str(item.get("level", ""))
+        detail = str(item.get("detail", ""))
+        if field == "evidence":
+            parts.append(f"{level}: {detail}, {weight:+.1f}")
+            continue
+        text = f"{label}: {level}"
+        if detail and level != "missing":
+            text += f" {detail}"
+        parts.append(f"{text}, {weight:+.1f}")
+    return "; ".join(parts)

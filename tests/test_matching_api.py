@@ -1,0 +1,172 @@
+"""The public matching API: hits, bands, explanations, households, namesakes, name-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from vetline.errors import InputError
+from vetline.matching import (
+    BANDS,
+    MODEL_VERSION,
+    REVIEW_THRESHOLD,
+    dedupe_frame,
+    explain_text,
+    screen_frames,
+)
+from vetline.matching.model import shipped_model
+
+APPLICANT = {
+    "id": "a1",
+    "first_name": "Bob",
+    "last_name": "Smith",
+    "date_of_birth": "1980-02-01",
+    "postcode": "S11 8YE",
+    "address": "12 High Street",
+    "email": "bob.smith@example.org",
+    "phone": "07700 900123",
+}
+
+
+def frame(*rows: dict[str, object]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def one_hit(left: dict[str, object], right: dict[str, object], **kw: object) -> pd.Series:
+    hits = screen_frames(frame(left), frame(right), threshold=0.0)
+    assert len(hits) == 1
+    return hits.iloc[0]
+
+
+def test_output_shape_and_true_match_with_hard_corruptions() -> None:
+    ref = {
+        "id": "r1",
+        "first_name": "ROBERT",
+        "last_name": "smith",
+        "date_of_birth": dt.date(1980, 1, 2),  # day/month swapped
+        "postcode": "s118ye",
+        "address": "12 High St",
+    }
+    hits = screen_frames(frame(APPLICANT), frame(ref))
+    assert list(hits.columns) == ["left_id", "right_id", "score", "band", "explanation"]
+    hit = hits.iloc[0]
+    assert (hit.left_id, hit.right_id, hit.band) == ("a1", "r1", "match")
+    assert 0.5 <= hit.score <= 1.0
+    levels = {e["field"]: e["level"] for e in hit.explanation}
+    assert levels["first_name"] == "nickname"
+    assert levels["date_of_birth"] == "day/month swapped"
+    assert levels["address"] == "same address and postcode"
+    first = next(e for e in hit.explanation if e["field"] == "first_name")
+    assert first["detail"] == "Bob → ROBERT" and first["weight"] > 0
+    text = explain_text(hit.explanation)
+    assert text.startswith("first name: nickname Bob → ROBERT, +")
+    assert "date of birth: day/month swapped 1980-02-01 ↔ 1980-01-02, +" in text
+
+
+def test_weights_add_up_to_the_score() -> None:
+    hit = one_hit(APPLICANT, {**APPLICANT, "id": "r1", "first_name": "Robert"})
+    bits = sum(e["weight"] for e in hit.explanation)
+    assert hit.score == pytest.approx(1 / (1 + 2 ** (-bits)), abs=0.01)
+
+
+def test_household_member_is_not_a_match() -> None:
+    sister = {
+        **APPLICANT,
+        "id": "r2",
+        "first_name": "Alice",
+        "date_of_birth": "1984-07-19",
+        "phone": None,
+    }
+    hits = screen_frames(frame(APPLICANT), frame(sister), threshold=0.0)
+    assert hits.empty or hits.iloc[0].score < 0.05
+
+
+def test_household_sharing_email_is_not_merged_on_dedupe() -> None:
+    parent = {
+        **APPLICANT,
+        "id": "a2",
+        "first_name": "Margaret",
+        "date_of_birth": "1952-03-30",
+    }
+    hits = dedupe_frame(frame(APPLICANT, parent), threshold=0.0)
+    assert hits.empty or hits.iloc[0].score < REVIEW_THRESHOLD
+
+
+def test_namesake_with_other_dob_and_address_is_not_a_match() -> None:
+    namesake = {
+        "id": "r3",
+        "first_name": "Bob",
+        "last_name": "Smith",
+        "date_of_birth": "1961-11-23",
+        "postcode": "LS6 2QT",
+        "address": "4 Hyde Park Road",
+    }
+    hits = screen_frames(frame(APPLICANT), frame(namesake), threshold=0.0)
+    assert hits.empty or hits.iloc[0].score < REVIEW_THRESHOLD
+
+
+def test_candidate_list_hit_is_name_only_and_says_so() -> None:
+    candidate = {"id": "c1", "first_name": "Robert", "last_name": "Smith"}
+    hit = one_hit(APPLICANT, candidate)
+    assert hit.band == "name-only"
+    assert hit.score < 0.5
+    assert any(e["level"] == "name-only" for e in hit.explanation)
+    assert "name alone cannot show it is the same person" in explain_text(hit.explanation)
+
+
+def test_candidate_list_with_agreeing_dob_is_not_name_only() -> None:
+    candidate = {
+        "id": "c1",
+        "first_name": "Robert",
+        "last_name": "Smith",
+        "date_of_birth": "1980-02-01",
+    }
+    hit = one_hit(APPLICANT, candidate)
+    assert hit.band == "match"
+
+
+def test_names_only_frames_and_missing_columns() -> None:
+    left = pd.DataFrame({"id": ["1"], "last_name": ["Okafor"], "first_name": ["Chidi"]})
+    right = pd.DataFrame({"id": ["x"], "first_name": ["Chidi"], "last_name": ["Okafor"]})
+    hits = screen_frames(left, right)
+    assert list(hits["band"]) == ["name-only"]
+
+
+def test_threshold_filters() -> None:
+    ref = {**APPLICANT, "id": "r1"}
+    assert len(screen_frames(frame(APPLICANT), frame(ref), threshold=0.999)) == 1
+    weak = {"id": "r2", "first_name": "B", "last_name": "Smith"}
+    assert screen_frames(frame(APPLICANT), frame(weak), threshold=0.9).empty
+
+
+def test_dedupe_reports_each_pair_once() -> None:
+    rows = [
+        {**APPLICANT, "id": "a1"},
+        {**APPLICANT, "id": "a2", "first_name": "Robert"},
+        {**APPLICANT, "id": "a3", "email": "BOB.SMITH@example.org"},
+    ]
+    hits = dedupe_frame(frame(*rows))
+    pairs = {tuple(sorted((h.left_id, h.right_id))) for h in hits.itertuples()}
+    assert pairs == {("a1", "a2"), ("a1", "a3"), ("a2", "a3")}
+    assert len(hits) == 3
+    assert all(h.left_id != h.right_id for h in hits.itertuples())
+
+
+def test_empty_and_bad_input() -> None:
+    empty = pd.DataFrame({"id": pd.Series([], dtype=str)})
+    assert screen_frames(empty, frame(APPLICANT)).empty
+    assert dedupe_frame(frame(APPLICANT)).empty
+    with pytest.raises(InputError, match="no 'id' column"):
+        screen_frames(pd.DataFrame({"first_name": ["x"]}), frame(APPLICANT))
+    with pytest.raises(InputError, match="row 1: date_of_birth"):
+        screen_frames(frame({**APPLICANT, "date_of_birth": "soon"}), frame(APPLICANT))
+    with pytest.raises(InputError, match="unknown matching engine"):
+        screen_frames(frame(APPLICANT), frame(APPLICANT), engine="oracle")
+
+
+def test_bands_and_version_are_documented() -> None:
+    assert set(BANDS) == {"match", "possible", "name-only"}
+    assert shipped_model().version == MODEL_VERSION
+    assert 0 < REVIEW_THRESHOLD < 0.5
