@@ -161,7 +161,8 @@ def probability(log2_odds: float) -> float:
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+    return {int(uid): str(name) for uid, name in rows}
 
 
 def case_view(session: Session, case_id: int) -> dict[str, Any]:

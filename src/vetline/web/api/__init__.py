@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vetline.web.api import applications, health, people, reference, tokens
+from vetline.web.api import applications, cases, health, notices, people, reference, tokens
 
 router = APIRouter()
-for module in (health, tokens, applications, people, reference):
+for module in (health, tokens, applications, people, reference, cases, notices):
     router.include_router(module.router)

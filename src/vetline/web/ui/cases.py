@@ -13,10 +13,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from vetline.cases.appeals import appeal
-from vetline.cases.decide import approve, propose, return_
-from vetline.cases.queue import claim, release
-from vetline.cases.responses import declare_conflict, record_response
+from vetline.cases.service import (
+    appeal,
+    approve,
+    claim,
+    declare_conflict,
+    propose,
+    record_response,
+    release,
+    return_,
+)
 from vetline.db.review import CaseKind, CaseOutcome, CaseStatus
 from vetline.errors import VetlineError
 from vetline.users import Permission, can, require

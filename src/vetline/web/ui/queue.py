@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vetline.cases.queue import CaseSummary, claim_next, list_queue
+from vetline.cases.service import CaseSummary, claim_next, list_queue
 from vetline.db.review import CaseStatus, Track
 from vetline.web.deps import CsrfDep, CurrentUser, SessionDep
 from vetline.web.templating import render
