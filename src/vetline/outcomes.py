@@ -105,7 +105,7 @@ def build_facts(
         dict(
             session.execute(
                 select(Application.id, Application.applied_at).where(Application.id.in_(others))
-            ).tuples()
+            ).all()
         )
         if others
         else {}

@@ -164,7 +164,7 @@ def case_detail(session: Session, user: User, case_id: int) -> CaseDetail:
             )
         )
     )
-    names = dict(session.execute(select(User.id, User.name)).tuples())
+    names = dict(session.execute(select(User.id, User.name)).all())
     decisions = [
         DecisionView(
             d.id,

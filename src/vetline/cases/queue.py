@@ -106,7 +106,7 @@ def list_queue(
         query = query.where(Case.status != CaseStatus.CLOSED)
     if track is not None:
         query = query.where(Case.track == track)
-    return [_summary(c, a, n) for c, a, n in session.execute(query).tuples()]
+    return [_summary(c, a, n) for c, a, n in session.execute(query).all()]
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
