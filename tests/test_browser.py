@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from test_web_support import PASSWORD, add_user, live_server, settings_for
+from test_web_support import PASSWORD, add_user, live_server, seed_case, settings_for
 from vetline.db import get_engine, session_scope
 from vetline.web import create_app
 
@@ -57,6 +57,7 @@ def server(tmp_path: Path, sqlite_url: str) -> Iterator[str]:
         add_user(s, "sam", "senior")
         add_user(s, "tess", "senior")
         add_user(s, "audrey", "auditor")
+        seed_case(s, tmp_path / "in")
     with live_server(app) as url:
         yield url
 
@@ -83,3 +84,62 @@ def test_login_shows_dashboard_and_logout_ends_session(browser: Any, server: str
     page.wait_for_url(f"{server}/login")
     page.goto(f"{server}/")
     assert page.url.startswith(f"{server}/login")
+
+
+def log_out(page: Any, base: str) -> None:
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{base}/login")
+
+
+def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: str) -> None:
+    """Log in, claim, propose exclusion; a second senior approves; the notice appears; an
+    appeal is lodged and heard by a third user."""
+    page = browser.new_page()
+    log_in(page, server, "rita")
+    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("button", name="Claim next case").click()
+    page.wait_for_url(f"{server}/cases/*")
+    case_url = page.url
+    assert page.locator("#case-status").inner_text() == "claimed"
+    comparison = page.locator("table.compare").first
+    assert comparison.locator("td.agree").count() >= 3  # names and date of birth agree
+    page.get_by_label("exclude", exact=False).check()
+    page.get_by_label("Reason").fill("Ward officer of another party: hit on the other-party list.")
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_url(case_url)
+    assert page.locator("#case-status").inner_text() == "proposed"
+    assert page.get_by_role("button", name="Approve the proposal").count() == 0  # not a senior
+    log_out(page, server)
+
+    log_in(page, server, "sam")
+    page.goto(case_url)
+    page.get_by_role("button", name="Approve the proposal").click()
+    page.wait_for_url(case_url)
+    assert page.locator("#case-status").inner_text() == "closed"
+    assert page.locator("#case-outcome").inner_text() == "exclude"
+    notice = page.locator('article.notice-item[data-kind="decision"]')
+    assert notice.count() == 1
+    assert "LAB-2.1" in notice.locator("pre.notice").inner_text()
+    log_out(page, server)
+
+    log_in(page, server, "rita")
+    page.goto(case_url)
+    page.get_by_label("Grounds of appeal").fill("I resigned from the other party in 2015.")
+    page.get_by_role("button", name="Lodge appeal").click()
+    page.wait_for_url(f"{server}/cases/*")
+    appeal_url = page.url
+    assert appeal_url != case_url
+    log_out(page, server)
+
+    log_in(page, server, "tess")
+    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("button", name="Claim next case").click()
+    page.wait_for_url(appeal_url)
+    assert page.locator("#case-status").inner_text() == "claimed"
+    page.get_by_label("overturn", exact=False).check()
+    page.get_by_label("Reason").fill("Resignation letter of 2015 seen; the exclusion is lifted.")
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_url(appeal_url)
+    assert page.locator("#case-outcome").inner_text() == "overturn"
+    page.goto(case_url)
+    assert page.locator("#case-outcome").inner_text() == "exclude"  # the original stays

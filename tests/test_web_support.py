@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -17,18 +18,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from vetline.db.review import User
-from vetline.settings import Settings
+from vetline.settings import Settings, get_settings
 
 PASSWORD = "correct horse battery staple"
 _HASH = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
 
 
 def settings_for(db_url: str, data_dir: Path) -> Settings:
-    return Settings(
+    """The environment's settings pointed at this test's database and data dir."""
+    return replace(
+        get_settings(),
         data_dir=data_dir,
         db_url=db_url,
-        match_engine="duckdb",
-        review_threshold=0.05,
         secret_key="test-secret-key",
         outbox_dir=data_dir / "outbox",
     )
