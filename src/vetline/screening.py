@@ -41,6 +41,7 @@ class ScreeningSummary:
     hits_by_target: dict[str, int] = field(default_factory=dict)
     hits_by_list: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
+    rulebook: str | None = None
 
     @property
     def hits(self) -> int:
@@ -201,4 +202,38 @@ def screen_applications(
     run.hits = len(hits)
     run.finished_at = utcnow()
     session.flush()
+    return summary
+
+
+def screen_and_decide(
+    session: Session,
+    *,
+    rulebook_name: str | None = None,
+    engine: str | None = None,
+    threshold: float | None = None,
+    actor: str = "system",
+    progress: Progress | None = None,
+) -> ScreeningSummary:
+    """`vetline screen-run`: screen every unscreened application, then apply the rulebook.
+
+    The rulebook only routes (admit, provisional, fix-it notice, refer to a case); every adverse
+    outcome still needs two people (vetline.cases).
+    """
+    from vetline.outcomes import decide_outcomes
+    from vetline.rulebook import load_rulebook
+
+    rulebook = load_rulebook(rulebook_name or get_settings().rulebook)
+    summary = screen_applications(
+        session, engine=engine, threshold=threshold, actor=actor, progress=progress
+    )
+    screened = list(
+        session.scalars(
+            select(Application.id).where(Application.status == ApplicationStatus.SCREENED)
+        )
+    )
+    if progress:
+        progress(f"applying rulebook {rulebook.label} to {len(screened):,} applications")
+    decided = decide_outcomes(session, screened, rulebook=rulebook, actor=actor)
+    summary.outcomes = dict(decided.by_outcome)
+    summary.rulebook = rulebook.label
     return summary

@@ -19,6 +19,7 @@ class Settings:
     review_threshold: float
     secret_key: str
     outbox_dir: Path
+    rulebook: str
 
 
 def _float(name: str, default: float) -> float:
@@ -44,4 +45,6 @@ def get_settings() -> Settings:
         review_threshold=_float("VETLINE_REVIEW_THRESHOLD", 0.05),
         secret_key=os.environ.get("VETLINE_SECRET_KEY", ""),
         outbox_dir=Path(os.environ.get("VETLINE_OUTBOX_DIR", str(data_dir / "outbox"))),
+        # a bundled rulebook name (see `vetline rulebook list`) or a path to a YAML file
+        rulebook=os.environ.get("VETLINE_RULEBOOK", "labour-2016"),
     )

@@ -7,6 +7,7 @@ import sys
 from vetline.cli import audit as _audit  # noqa: F401
 from vetline.cli import ballot as _ballot  # noqa: F401
 from vetline.cli import cases as _cases  # noqa: F401
+from vetline.cli import demo as _demo  # noqa: F401
 from vetline.cli import intake as _intake  # noqa: F401
 from vetline.cli import notices as _notices  # noqa: F401
 from vetline.cli import screening as _screening  # noqa: F401

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from vetline.cli.app import app, console, print_json
 from vetline.db import session_scope
-from vetline.screening import ScreeningSummary, screen_applications
+from vetline.screening import ScreeningSummary, screen_and_decide
 
 
 def print_screening(summary: ScreeningSummary) -> None:
@@ -19,6 +19,13 @@ def print_screening(summary: ScreeningSummary) -> None:
     for target in ("member", "application"):
         table.add_row(f"{target}s (duplicates)", f"{summary.hits_by_target.get(target, 0):,}")
     console.print(table)
+    if summary.outcomes:
+        outcomes = Table(title=f"outcomes under rulebook {summary.rulebook}")
+        outcomes.add_column("outcome")
+        outcomes.add_column("applications", justify="right")
+        for name, n in sorted(summary.outcomes.items()):
+            outcomes.add_row(name, f"{n:,}")
+        console.print(outcomes)
 
 
 @app.command("screen-run")
@@ -27,6 +34,9 @@ def screen_run(
     threshold: float = typer.Option(
         None, help="Review threshold (default VETLINE_REVIEW_THRESHOLD)."
     ),
+    rulebook: str = typer.Option(
+        None, help="Rulebook name or YAML path (default VETLINE_RULEBOOK)."
+    ),
     actor: str = typer.Option("system", "--as", help="Who runs the screening (audit)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -34,15 +44,15 @@ def screen_run(
 
     Example: vetline screen-run --engine duckdb
     """
-    with session_scope() as session:
-        with console.status("screening…") as status:
-            summary = screen_applications(
-                session,
-                engine=engine,
-                threshold=threshold,
-                actor=actor,
-                progress=lambda msg: status.update(msg),
-            )
+    with session_scope() as session, console.status("screening…") as status:
+        summary = screen_and_decide(
+            session,
+            rulebook_name=rulebook,
+            engine=engine,
+            threshold=threshold,
+            actor=actor,
+            progress=lambda msg: status.update(msg),
+        )
     if as_json:
         print_json(summary.__dict__ | {"hits": summary.hits})
     else:

@@ -1,0 +1,161 @@
+"""The demo: a synthetic surge generated, imported, screened and routed on the configured database.
+
+Re-running it is safe: the generator is deterministic and imports are idempotent, so a second
+run changes nothing and prints the same summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vetline.db import get_engine, session_scope
+from vetline.db.people import ListKind
+from vetline.db.review import Case, CaseStatus
+from vetline.db.screening import Hit, HitTarget
+from vetline.intake import ImportSummary, import_applications, import_members, import_reference
+from vetline.screening import ScreeningSummary, screen_and_decide
+from vetline.settings import get_settings
+from vetline.status import status_counts
+from vetline.synth import SynthSummary, generate
+from vetline.users import ensure_demo_users
+
+# (file under reference/, list name, kind, source, licence)
+DEMO_LISTS: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "candidates.csv",
+        "other-party-candidates",
+        ListKind.CANDIDATES,
+        "synthetic, Democracy Club format",
+        "synthetic",
+    ),
+    ("party_members.csv", "other-party-members", ListKind.PARTY_MEMBERS, "synthetic", "synthetic"),
+    ("expelled.csv", "expelled", ListKind.EXPELLED, "synthetic", "synthetic"),
+    ("register.csv", "electoral-register", ListKind.REGISTER, "synthetic", "synthetic"),
+)
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class DemoResult:
+    data_dir: Path
+    db_url: str
+    synth: SynthSummary
+    imports: list[ImportSummary]
+    screening: ScreeningSummary
+    outcomes: dict[str, int]
+    status: dict[str, Any]
+    hits_by_list: dict[str, int]
+    cases_by_status: dict[str, int]
+    users: list[tuple[str, str, str]]
+    users_file: Path
+    extra_files: dict[str, Path] = field(default_factory=dict)
+
+
+def _hits_by_list(session: Session) -> dict[str, int]:
+    from vetline.db.people import ReferenceList
+
+    out: dict[str, int] = {}
+    rows = session.execute(
+        select(ReferenceList.name, func.count(Hit.id))
+        .join(Hit, Hit.list_id == ReferenceList.id)
+        .group_by(ReferenceList.name)
+    )
+    for name, n in rows:
+        out[f"list: {name}"] = n
+    for target in (HitTarget.MEMBER, HitTarget.APPLICATION):
+        n = session.scalar(select(func.count(Hit.id)).where(Hit.target == target)) or 0
+        out[f"duplicate of an existing {target}"] = n
+    return out
+
+
+def _remember_users(path: Path, created: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Keep demo credentials in a private file so a re-run can print them again."""
+    known: dict[str, tuple[str, str]] = {}
+    if path.exists():
+        known = {k: (v[0], v[1]) for k, v in json.loads(path.read_text()).items()}
+    for name, role, password in created:
+        if password:
+            known[name] = (role, password)
+        elif name not in known:
+            known[name] = (role, "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({k: list(v) for k, v in known.items()}, fh, indent=2)
+    return [(name, role, pw) for name, (role, pw) in known.items()]
+
+
+def run_demo(
+    *,
+    members: int = 20_000,
+    applicants: int = 5_000,
+    days: int = 10,
+    seed: int = 1,
+    step: Step | None = None,
+) -> DemoResult:
+    """Generate, import, screen and route a synthetic surge; return what happened."""
+    say = step or (lambda _msg: None)
+    settings = get_settings()
+    out = settings.data_dir / "demo"
+    say(f"generating a synthetic surge in {out}")
+    synth = generate(out, members=members, applicants=applicants, days=days, seed=seed)
+    engine = get_engine()
+    imports: list[ImportSummary] = []
+    with session_scope(engine) as session:
+        say("importing the membership")
+        imports.append(import_members(session, out / "members.csv", actor="demo"))
+    with session_scope(engine) as session:
+        for file_name, name, kind, source, licence in DEMO_LISTS:
+            say(f"importing reference list {name}")
+            imports.append(
+                import_reference(
+                    session,
+                    out / "reference" / file_name,
+                    list_name=name,
+                    kind=kind,
+                    source=source,
+                    licence=licence,
+                    actor="demo",
+                )
+            )
+    with session_scope(engine) as session:
+        say("importing the applications")
+        imports.append(import_applications(session, out / "applications.csv", actor="demo"))
+    with session_scope(engine) as session:
+        say("screening")
+        screening = screen_and_decide(session, actor="demo", progress=say)
+    with session_scope(engine) as session:
+        created = ensure_demo_users(session)
+    users_file = settings.data_dir / "demo-users.json"
+    users = _remember_users(users_file, created)
+    with session_scope(engine) as session:
+        counts = status_counts(session)
+        hits = _hits_by_list(session)
+        cases = dict(
+            session.execute(select(Case.status, func.count(Case.id)).group_by(Case.status)).all()
+        )
+    return DemoResult(
+        data_dir=settings.data_dir,
+        db_url=settings.db_url,
+        synth=synth,
+        imports=imports,
+        screening=screening,
+        outcomes=screening.outcomes,
+        status=counts,
+        hits_by_list=hits,
+        cases_by_status={str(k): int(v) for k, v in cases.items()},
+        users=users,
+        users_file=users_file,
+    )
+
+
+__all__ = ["DEMO_LISTS", "CaseStatus", "DemoResult", "run_demo"]
