@@ -10,6 +10,7 @@ from vetline.cli import cases as _cases  # noqa: F401
 from vetline.cli import demo as _demo  # noqa: F401
 from vetline.cli import intake as _intake  # noqa: F401
 from vetline.cli import notices as _notices  # noqa: F401
+from vetline.cli import report as _report  # noqa: F401
 from vetline.cli import screening as _screening  # noqa: F401
 from vetline.cli import serve as _serve  # noqa: F401
 from vetline.cli import synth as _synth  # noqa: F401

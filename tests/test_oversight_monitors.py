@@ -1,0 +1,135 @@
+"""Surge, coordinated sign-ups and capacity on small fixtures whose answers are known."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from vetline.oversight.capacity import capacity
+from vetline.oversight.coordination import clusters
+from vetline.oversight.records import ApplicationRecord, CaseRecord
+from vetline.oversight.surge import surge
+
+T0 = datetime(2016, 6, 1, tzinfo=UTC)
+
+
+def _quiet_then_spikes(seed: int = 1) -> list[ApplicationRecord]:
+    rng = random.Random(seed)
+    apps: list[ApplicationRecord] = []
+    for day in range(30):
+        n = rng.randint(18, 26)
+        extra = 300 if day in (12, 13) else 0
+        for i in range(n + extra):
+            source = "Flood" if i >= n else rng.choice(["direct", "website"])
+            at = T0 + timedelta(days=day, seconds=rng.randint(0, 86_399))
+            apps.append(ApplicationRecord(id=len(apps) + 1, applied_at=at, source=source))
+    return apps
+
+
+def test_surge_flags_the_spikes_only_and_attributes_them() -> None:
+    result = surge(_quiet_then_spikes())
+    flagged = [d["day"] for d in result["days"] if d["flagged"]]
+    assert flagged == ["2016-06-13", "2016-06-14"]
+    assert 18 <= result["baseline"]["median_per_day"] <= 26
+    assert result["baseline"]["upper_bound"] < 60
+    flood = next(s for s in result["sources"] if s["source"] == "Flood")
+    assert flood["on_flagged_days"] == 600 and flood["share_of_excess"] > 0.9
+    assert abs(sum(s["share_of_excess"] for s in result["sources"]) - 1.0) < 1e-3
+    assert all(d["top_source"] == "Flood" for d in result["days"] if d["flagged"])
+
+
+def test_surge_quiet_period_given_explicitly() -> None:
+    result = surge(_quiet_then_spikes(), baseline_until=date(2016, 6, 10))
+    assert result["baseline"]["days"] == 10
+    assert result["flagged_days"] == 2
+
+
+def test_surge_of_nothing() -> None:
+    assert surge([])["total"] == 0
+
+
+def _app(i: int, hours: float, **kw: object) -> ApplicationRecord:
+    return ApplicationRecord(id=i, applied_at=T0 + timedelta(hours=hours), **kw)  # type: ignore[arg-type]
+
+
+def test_coordinated_cluster_found_with_its_evidence() -> None:
+    apps = [
+        # a ring: one card pays for four sign-ups within a day; two also share a phone
+        _app(1, 0, payment_ref="card-9", source="Flood", phone="07700 900123"),
+        _app(2, 3, payment_ref="card-9", source="Flood", phone="+44 7700 900123"),
+        _app(3, 9, payment_ref="card-9", source="Flood"),
+        _app(4, 20, payment_ref="card-9", source="direct"),
+        # the same card three weeks later: outside the window, not linked
+        _app(5, 24 * 21, payment_ref="card-9"),
+        # a household: three people at one address
+        _app(6, 1, address="1 High St", postcode="s11 8ye"),
+        _app(7, 2, address="1 High Street".replace("Street", "St"), postcode="S118YE"),
+        _app(8, 5, address="1, High St.", postcode="S11 8YE"),
+        # a couple sharing an email: only two, below the minimum size
+        _app(9, 1, email="Couple@Example.org"),
+        _app(10, 2, email="couple@example.org "),
+    ]
+    leads = clusters(apps)
+    assert [lead["application_ids"] for lead in leads] == [[1, 2, 3, 4], [6, 7, 8]]
+    ring, household = leads
+    assert ring["shared"] == {"payment_ref": 3, "phone": 1}
+    assert ring["sources"] == {"Flood": 3, "direct": 1}
+    assert ring["span_hours"] == 20.0 and not ring["address_only"]
+    assert household["address_only"] and household["lead"] == 2
+    pairs = clusters(apps, min_size=2)
+    assert [9, 10] in [lead["application_ids"] for lead in pairs]
+    couple = next(lead for lead in pairs if lead["application_ids"] == [9, 10])
+    assert couple["shared"] == {"email": 1}
+    # a three-hour window splits the ring (2 and 3 are 6 h apart) but keeps the household
+    assert [lead["application_ids"] for lead in clusters(apps, window=timedelta(hours=3))] == [
+        [6, 7, 8]
+    ]
+
+
+def test_coordination_window_cuts_chains() -> None:
+    apps = [_app(i, 10 * i, payment_ref="same") for i in range(1, 5)]  # every 10 hours
+    assert clusters(apps, window=timedelta(hours=10))[0]["application_ids"] == [1, 2, 3, 4]
+    assert clusters(apps, window=timedelta(hours=9)) == []
+
+
+def _case(
+    i: int,
+    opened_day: float,
+    closed_day: float | None,
+    who: str | None = None,
+    track: str = "conduct",
+) -> CaseRecord:
+    closed = T0 + timedelta(days=closed_day) if closed_day is not None else None
+    return CaseRecord(
+        id=i,
+        track=track,
+        opened_at=T0 + timedelta(days=opened_day),
+        closed_at=closed,
+        reviewer=who,
+        adverse=False if closed else None,
+    )
+
+
+def test_capacity_by_hand() -> None:
+    as_of = T0 + timedelta(days=10)
+    cases = [_case(i, 1, 4 + i % 5, "ann" if i % 2 else "bob") for i in range(14)]  # closed d4-8
+    cases += [_case(100 + i, 5, None, track="administrative") for i in range(7)]  # inflow 7/week
+    cases += [_case(200 + i, 2, None) for i in range(21)]
+    result = capacity(cases, as_of=as_of, freeze_date=date(2016, 6, 25), window_days=7)
+    # window (d3, d10]: 14 closed (2/day), 7 opened (1/day); 28 open now
+    assert result["backlog"] == {"total": 28, "by_track": {"administrative": 7, "conduct": 21}}
+    assert result["throughput_per_day"] == 2.0 and result["inflow_per_day"] == 1.0
+    assert result["active_reviewers"] == 2 and result["per_reviewer_per_day"] == 1.0
+    assert result["clears_on_if_no_new_cases"] == "2016-06-25"  # 28 / 2 = 14 days after 06-11
+    assert result["clears_on_at_net_rate"] == "2016-07-09"  # 28 / (2 - 1) = 28 days
+    assert result["days_until_freeze"] == 14 and not result["clears_before_freeze"]
+    # (28 open + 1/day x 14 days arriving) / (1 per reviewer per day x 14 days) = 3 reviewers
+    assert result["reviewers_needed"] == 3
+    assert result["history"][-1]["open"] == 28
+
+
+def test_capacity_with_nothing_closed_cannot_estimate() -> None:
+    result = capacity(
+        [_case(1, 0, None)], as_of=T0 + timedelta(days=3), freeze_date=date(2016, 7, 1)
+    )
+    assert result["clears_on_at_net_rate"] is None and result["reviewers_needed"] is None
