@@ -181,3 +181,10 @@ def test_member_status_change_is_recorded(session: Session, tmp_path: Path) -> N
         {"status": "current"},
         {"status": "suspended"},
     )
+
+
+def test_an_upload_is_named_by_its_original_name(session: Session) -> None:
+    with pytest.raises(InputError, match=r"^upload\.csv: 6 errors"):
+        import_applications(session, DATA / "applications_bad.csv", file_name="upload.csv")
+    import_applications(session, DATA / "applications.csv", file_name="surge.csv")
+    assert session.scalars(select(Import.file_name)).one() == "surge.csv"

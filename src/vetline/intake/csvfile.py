@@ -37,10 +37,10 @@ class FileInfo:
         return self.path.name
 
 
-def sniff(path: Path) -> FileInfo:
+def sniff(path: Path, name: str | None = None) -> FileInfo:
     """Hash the file, count its lines and decide its encoding in one streaming pass."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{name or path}: no such file")
     digest = hashlib.sha256()
     lines = 0
     utf8 = codecs.getincrementaldecoder("utf-8")()
@@ -68,11 +68,11 @@ def sniff(path: Path) -> FileInfo:
         encoding = "utf-8-sig"  # reads plain UTF-8 too, and drops a BOM if there is one
     else:
         encoding = "cp1252"
-        _check_cp1252(path)
+        _check_cp1252(path, name or path.name)
     return FileInfo(path=path, encoding=encoding, sha256=digest.hexdigest(), lines=lines + 1)
 
 
-def _check_cp1252(path: Path) -> None:
+def _check_cp1252(path: Path, name: str) -> None:
     """Windows-1252 leaves five bytes undefined; a file using them is neither encoding."""
     with path.open("rb") as fh:
         line = 1
@@ -83,7 +83,7 @@ def _check_cp1252(path: Path) -> None:
                 bad = chunk[exc.start]
                 line += chunk.count(b"\n", 0, exc.start)
                 raise InputError(
-                    f"{path.name}, row {line}: byte 0x{bad:02x} is neither UTF-8 nor "
+                    f"{name}, row {line}: byte 0x{bad:02x} is neither UTF-8 nor "
                     "Windows-1252; save the file as 'CSV UTF-8' and try again"
                 ) from None
             line += chunk.count(b"\n")
@@ -96,11 +96,14 @@ class Row:
 
 
 class CsvFile:
-    """A sniffed CSV: its header (folded to lower case) and its records with line numbers."""
+    """A sniffed CSV: its header (folded to lower case) and its records with line numbers.
 
-    def __init__(self, path: str | Path) -> None:
-        self.info = sniff(Path(path))
-        self.name = self.info.name
+    `name` is what error messages call the file (an upload's original name, not a temp path).
+    """
+
+    def __init__(self, path: str | Path, *, name: str | None = None) -> None:
+        self.info = sniff(Path(path), name)
+        self.name = name or self.info.name
         with self.info.path.open(encoding=self.info.encoding, newline="") as fh:
             first = fh.readline()
         self.delimiter = max(_DELIMITERS, key=first.count) if first.strip() else ","

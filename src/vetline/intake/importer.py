@@ -63,9 +63,13 @@ def import_applications(
     *,
     actor: str | None = None,
     progress: Progress | None = None,
+    file_name: str | None = None,
 ) -> ImportSummary:
-    """Import a surge of applications (person CSV + applied_at, source, ...)."""
-    return _import_people(session, Path(path), "applications", actor, progress)
+    """Import a surge of applications (person CSV + applied_at, source, ...).
+
+    `file_name` names the file in errors and the import record (an upload's original name).
+    """
+    return _import_people(session, Path(path), "applications", actor, progress, file_name)
 
 
 def import_members(
@@ -74,16 +78,22 @@ def import_members(
     *,
     actor: str | None = None,
     progress: Progress | None = None,
+    file_name: str | None = None,
 ) -> ImportSummary:
     """Import the existing membership (person CSV + joined_at, status, category, ...)."""
-    return _import_people(session, Path(path), "members", actor, progress)
+    return _import_people(session, Path(path), "members", actor, progress, file_name)
 
 
 def _import_people(
-    session: Session, path: Path, kind: str, actor: str | None, progress: Progress | None
+    session: Session,
+    path: Path,
+    kind: str,
+    actor: str | None,
+    progress: Progress | None,
+    file_name: str | None,
 ) -> ImportSummary:
     started = time.perf_counter()
-    csv = CsvFile(path)
+    csv = CsvFile(path, name=file_name)
     fmt = detect.APPLICATIONS if kind == "applications" else detect.MEMBERS
     now = utcnow()
     try:
@@ -128,6 +138,7 @@ def import_reference(
     licence: str | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
+    file_name: str | None = None,
 ) -> ImportSummary:
     """Import a reference list (person CSV, Democracy Club CSV or register, by header).
 
@@ -140,7 +151,7 @@ def import_reference(
         raise InputError(f"list kind {kind!r} is not one of: {', '.join(ListKind.ALL)}")
     if not list_name.strip():
         raise InputError("a reference list needs a name (--list)")
-    csv = CsvFile(path)
+    csv = CsvFile(path, name=file_name)
     fmt = detect.detect_reference(csv)
     if fmt is detect.DEMOCRACY_CLUB and kind != ListKind.CANDIDATES:
         raise InputError(f"{csv.name} is a Democracy Club candidates file: use --kind candidates")

@@ -52,9 +52,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _canonical(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return value.isoformat()  # date or (UTC) datetime
+
+
 def content_hash(record: dict[str, Any], fields: tuple[str, ...]) -> str:
-    canonical = {f: jsonable(record.get(f)) for f in fields}
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """sha256 over the fields' canonical text, in the fixed order of `fields`."""
+    canonical = [_canonical(record[f]) for f in fields]
+    text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
