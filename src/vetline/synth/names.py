@@ -351,6 +351,7 @@ class NameTable:
     text: list[str] = field(default_factory=list)
     ascii: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
+    email_parts: list[str] = field(default_factory=list)  # filled lazily by people.emails
 
     def add(self, name: str, roman: str | None = None) -> int:
         """Intern a name (and its romanised form for e-mails); return its index."""
@@ -370,8 +371,12 @@ class Pool:
     idx: np.ndarray
     p: np.ndarray
 
+    def __post_init__(self) -> None:
+        self.cdf = np.cumsum(self.p)
+        self.cdf[-1] = 1.0
+
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.choice(self.idx, size=n, p=self.p)
+        return np.asarray(self.idx[np.searchsorted(self.cdf, rng.random(n), side="right")])
 
 
 @dataclass

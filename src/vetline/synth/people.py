@@ -11,7 +11,7 @@ from datetime import date
 
 import numpy as np
 
-from vetline.synth.names import FEMALE, MALE, Names, to_ascii
+from vetline.synth.names import FEMALE, MALE, Names, NameTable, to_ascii
 from vetline.synth.places import Households, Places, bulk_households
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -188,8 +188,8 @@ def emails(rng: np.random.Generator, names: Names, pop: Population, seen: set[st
     provider = rng.choice(prov, size=n, p=w / w.sum())
     pattern = rng.integers(0, 8, size=n)
     num = rng.integers(1, 999, size=n)
-    fa = [_local(s) for s in names.firsts.ascii]
-    la = [_local(s) for s in names.surnames.ascii]
+    fa = _locals(names.firsts)
+    la = _locals(names.surnames)
     yy = ((pop.dob // 365.2425).astype(np.int64) + 1970) % 100
     out: list[str] = []
     for i in range(n):
@@ -219,6 +219,13 @@ def emails(rng: np.random.Generator, names: Names, pop: Population, seen: set[st
         seen.add(addr)
         out.append(addr)
     return out
+
+
+def _locals(table: NameTable) -> list[str]:
+    """E-mail local parts of a name table, cached on it and extended as the table grows."""
+    done = table.email_parts
+    done.extend(_local(s) for s in table.ascii[len(done) :])
+    return done
 
 
 def _local(text: str) -> str:

@@ -130,6 +130,8 @@ def plant_lookalikes(
             kind = py.random()
             years = py.uniform(-6, 6) if kind < 0.55 else py.choice([-1, 1]) * py.uniform(20, 35)
             new["dob"] = int(base["dob"]) + int(years * 365.25) + py.choice([-1, 1]) * 90
+            if on_days - int(new["dob"]) < 17 * 365:  # too young for any list: a parent instead
+                new["dob"] = int(base["dob"]) - int(py.uniform(22, 36) * 365.25)
             target = py.choices(
                 ["party_members", "members", "expelled", "candidates"], weights=[45, 35, 12, 8]
             )[0]

@@ -33,35 +33,41 @@ class Side:
     district: np.ndarray | None = None  # postcode district per row (namesake scoping)
 
 
-def _keys(first: list[str], last: list[str]) -> tuple[list[str], list[str]]:
-    cache: dict[str, str] = {}
+class _Keys:
+    """Folded first-name and surname keys, interned as integers (0: empty) for fast joins."""
 
-    def f(s: str) -> str:
-        got = cache.get(s)
+    def __init__(self) -> None:
+        self.raw: dict[str, tuple[int, int]] = {}
+        self.ids: dict[str, int] = {"": 0}
+
+    def _id(self, key: str) -> int:
+        got = self.ids.get(key)
         if got is None:
-            got = cache[s] = fold(s)
+            got = self.ids[key] = len(self.ids)
         return got
 
-    firsts = []
-    for s in first:
-        k = f(s)
-        firsts.append(k.split(" ")[0] if k else "")
-    return firsts, [f(s) for s in last]
+    def of(self, text: str) -> tuple[int, int]:
+        """(first-token key, whole-name key) of a name."""
+        got = self.raw.get(text)
+        if got is None:
+            k = fold(text)
+            got = self.raw[text] = (self._id(k.split(" ")[0] if k else ""), self._id(k))
+        return got
 
-
-def _frame(side: Side) -> pd.DataFrame:
-    fk, lk = _keys(side.first, side.last)
-    dist = side.district if side.district is not None else np.full(len(side.ids), -1)
-    return pd.DataFrame(
-        {
-            "row": np.arange(len(side.ids)),
-            "pid": side.pid,
-            "hh": side.hh,
-            "fk": fk,
-            "lk": lk,
-            "dist": dist,
-        }
-    )
+    def frame(self, side: Side) -> pd.DataFrame:
+        fk = np.array([self.of(s)[0] for s in side.first], dtype=np.int64)
+        lk = np.array([self.of(s)[1] for s in side.last], dtype=np.int64)
+        dist = side.district if side.district is not None else np.full(len(side.ids), -1)
+        return pd.DataFrame(
+            {
+                "row": np.arange(len(side.ids)),
+                "pid": side.pid,
+                "hh": side.hh,
+                "fk": fk,
+                "lk": lk,
+                "dist": dist,
+            }
+        )
 
 
 def truth_rows(
@@ -74,13 +80,14 @@ def truth_rows(
     the same postcode district or were planted: all same-name pairs in a large register would
     be millions of rows, and a namesake far away is not a hard case.
     """
-    a = _frame(apps)
-    a = a[a["lk"] != ""]
+    keys = _Keys()
+    a = keys.frame(apps)
+    a = a[a["lk"] != 0]
     out: list[tuple[str, str, str, str, str]] = []
     for t in targets:
         same_file = t is apps
-        b = a if same_file else _frame(t)
-        b = b[b["lk"] != ""]
+        b = a if same_file else keys.frame(t)
+        b = b[b["lk"] != 0]
         # same person
         m = a[["row", "pid"]].merge(b[["row", "pid"]], on="pid", suffixes=("_a", "_b"))
         if same_file:
@@ -90,7 +97,7 @@ def truth_rows(
             out.append((apps.ids[ra], "match", t.name, t.ids[rb], "+".join(ops)))
         # same name, different person
         n = a.merge(b, on=["fk", "lk"], suffixes=("_a", "_b"))
-        n = n[(n["pid_a"] != n["pid_b"]) & (n["fk"] != "")]
+        n = n[(n["pid_a"] != n["pid_b"]) & (n["fk"] != 0)]
         if t.district is not None:
             n = n[
                 (n["dist_a"] == n["dist_b"]) | n["pid_b"].isin(planted) | n["pid_a"].isin(planted)
