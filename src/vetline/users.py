@@ -100,7 +100,7 @@ def add_user(
         require(actor, Permission.MANAGE_USERS)
     elif has_admin:
         raise PermissionDenied("only an admin may add users (act as one with --as)")
-    elif role != Role.ADMIN and session.scalar(select(func.count()).select_from(User)):
+    elif role != Role.ADMIN:
         raise PermissionDenied("add an admin first; then act as that admin")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise Conflict(f"a user called {name!r} already exists")
