@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
@@ -39,7 +41,7 @@ def test_intact_chain_verifies(session: Session) -> None:
     result = audit.verify(session)
     assert result.ok and result.events == 5 and result.head == events[-1].hash
     assert events[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert audit.verify(session, expected_head=events[-1].hash).ok
 
 

@@ -100,7 +100,7 @@ def test_duplicate_clause_ids_and_bad_yaml_and_missing_files() -> None:
     clause = GOOD[GOOD.index("  - id: A") :]
     with pytest.raises(InputError, match="appears twice"):
         parse_rulebook(GOOD + clause, "dup.yaml")
-    with pytest.raises(InputError, match="bad.yaml: not valid YAML"):
+    with pytest.raises(InputError, match=r"bad\.yaml: not valid YAML"):
         parse_rulebook("name: [unclosed", "bad.yaml")
     with pytest.raises(InputError, match="no such rulebook file"):
         load_rulebook("/nonexistent/rules.yaml")
