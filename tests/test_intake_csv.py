@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vetline.errors import InputError
 from vetline.intake.csvfile import CsvFile
@@ -118,3 +121,28 @@ def test_trailing_empty_columns_from_excel_are_ignored(tmp_path: Path) -> None:
     path.write_text("id,first_name,\n1,Ann,oops\n")
     with pytest.raises(InputError, match="column 3 has a value but no header"):
         list(CsvFile(path).rows())
+
+
+_cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters="\x00"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() != "")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(_cell_text, min_size=1, max_size=5),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
+def test_any_text_round_trips_through_an_excel_style_file(
+    tmp_path: Path, names: list[str], encoding: str
+) -> None:
+    path = tmp_path / "round.csv"
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(["id", "last_name"])
+        writer.writerows([str(i), n] for i, n in enumerate(names))
+    assert _values(path, "last_name") == names

@@ -22,8 +22,9 @@ CHUNK = 5000
 class Upserter:
     """Collects records for one table and writes them in chunks inside the caller's transaction.
 
-    `extra_insert` / `extra_update` add the columns that are not content (ids, versions,
-    timestamps); `scope` adds a fixed column to every insert (a reference entry's list).
+    `on_insert` / `on_update` add the columns that are not content (versions, timestamps);
+    `scope` adds a fixed column to every insert (a reference entry's list); `where` limits
+    the lookup of existing records to that scope.
     """
 
     def __init__(
@@ -46,44 +47,65 @@ class Upserter:
         self.scope = scope or {}
         self.on_insert, self.on_update = on_insert, on_update
         self.track_removed = track_removed
-        columns = [model.external_id, model.id, model.content_hash]
-        if track_removed:
-            columns.append(model.removed_in_version)
-        query = select(*columns)
-        if where is not None:
-            query = query.where(where)
+        self.where = where
+        # Reference lists need every existing key up front (absent ones are removed); people
+        # tables look up each chunk's keys instead, so a one-row upload stays cheap.
+        self.preload = track_removed
         # external_id -> (id, content_hash, removed_in_version or None)
-        self.existing: dict[str, tuple[int, str, int | None]] = {
-            r[0]: (r[1], r[2], r[3] if track_removed else None) for r in session.execute(query)
-        }
+        self.existing: dict[str, tuple[int, str, int | None]] = {}
+        if self.preload:
+            self.existing = self._lookup(None)
         self.seen: set[str] = set()
-        self._inserts: list[dict[str, Any]] = []
-        self._updates: list[tuple[int, dict[str, Any], int | None]] = []
+        self._pending: list[tuple[str, dict[str, Any], str]] = []
         self.inserted = self.updated = self.unchanged = self.removed = 0
 
+    def _lookup(self, keys: list[str] | None) -> dict[str, tuple[int, str, int | None]]:
+        model = self.model
+        columns = [model.external_id, model.id, model.content_hash]
+        if self.track_removed:
+            columns.append(model.removed_in_version)
+        query = select(*columns)
+        if self.where is not None:
+            query = query.where(self.where)
+        if keys is not None:
+            query = query.where(model.external_id.in_(keys))
+        return {
+            r[0]: (r[1], r[2], r[3] if self.track_removed else None)
+            for r in self.session.execute(query)
+        }
+
     def add(self, key: str, record: dict[str, Any]) -> None:
-        digest = content_hash(record, self.fields)
-        self.seen.add(key)
-        old = self.existing.get(key)
-        if old is None:
-            row = {"external_id": key, "content_hash": digest, **self.scope, **record}
-            self._inserts.append(row | self.on_insert())
-            self.inserted += 1
-        elif old[1] != digest or old[2] is not None:
-            self._updates.append((old[0], record | {"content_hash": digest}, old[2]))
-            self.updated += 1
-        else:
-            self.unchanged += 1
-        if len(self._inserts) >= CHUNK or len(self._updates) >= CHUNK:
+        self._pending.append((key, record, content_hash(record, self.fields)))
+        if self.preload:
+            self.seen.add(key)
+        if len(self._pending) >= CHUNK:
             self.flush()
 
     def flush(self) -> None:
-        if self._inserts:
-            self.session.execute(insert(self.model), self._inserts)
-            self._inserts = []
-        if self._updates:
-            self._write_updates(self._updates)
-            self._updates = []
+        """Classify the pending records against the database and write them."""
+        if not self._pending:
+            return
+        existing = (
+            self.existing if self.preload else self._lookup([k for k, _r, _d in self._pending])
+        )
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any], int | None]] = []
+        for key, record, digest in self._pending:
+            old = existing.get(key)
+            if old is None:
+                row = {"external_id": key, "content_hash": digest, **self.scope, **record}
+                inserts.append(row | self.on_insert())
+            elif old[1] != digest or old[2] is not None:
+                updates.append((old[0], record | {"content_hash": digest}, old[2]))
+            else:
+                self.unchanged += 1
+        self._pending = []
+        if inserts:
+            self.session.execute(insert(self.model), inserts)
+            self.inserted += len(inserts)
+        if updates:
+            self._write_updates(updates)
+            self.updated += len(updates)
 
     def _write_updates(self, updates: list[tuple[int, dict[str, Any], int | None]]) -> None:
         ids = [u[0] for u in updates]
