@@ -36,6 +36,13 @@ WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    name: str
+    role: str
+
+
 def web_session(request: Request) -> WebSession:
     sess: WebSession = request.state.web_session
     return sess
@@ -50,7 +57,8 @@ def current_user(request: Request, session: SessionDep) -> Any:
         if request.headers.get("HX-Request"):
             raise HTTPException(401, "Please log in again.", headers={"HX-Redirect": target})
         raise HTTPException(303, "Please log in.", headers={"Location": target})
-    request.state.user = user
+    # a plain copy for templates: the error page renders after the session has closed
+    request.state.user = UserView(id=user.id, name=user.name, role=user.role)
     return user
 
 
