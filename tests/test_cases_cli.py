@@ -1,0 +1,102 @@
+"""The review CLI end to end, acting as named users: list, claim-next, show, propose, approve,
+return, appeal, notices list."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from test_cases_support import make_app, make_entry, make_hit, make_list, make_run, make_users
+from vetline.cli import app
+from vetline.db import session_scope
+from vetline.db.people import ListKind
+from vetline.db.review import Case
+from vetline.outcomes import decide_outcomes
+from vetline.rulebook import load_rulebook
+
+
+def _setup(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        make_users(s)
+        a = make_app(s, "A1", email="jane@example.org")
+        greens = make_list(s, "greens", ListKind.PARTY_MEMBERS)
+        make_hit(s, make_run(s), a, entry=make_entry(s, greens, "G1"))
+        decide_outcomes(s, [a.id], rulebook=load_rulebook("labour-2016"))
+        return s.scalars(select(Case.id)).one()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output + (
+        str(result.exception or "") if result.exit_code else ""
+    )
+
+
+def test_cli_review_round_trip(db_url: str, engine: Engine) -> None:
+    case_id = _setup(engine)
+    code, out = run("cases", "list", "--as", "olu", "--json")
+    assert code == 0 and [c["id"] for c in json.loads(out)] == [case_id]
+    code, out = run("cases", "claim-next", "--as", "rosa", "--json")
+    assert code == 0 and json.loads(out)["id"] == case_id
+    code, out = run("cases", "claim-next", "--as", "ravi", "--json")
+    assert code == 0 and json.loads(out) == {"id": None}
+    code, out = run("cases", "show", str(case_id), "--as", "rosa", "--json")
+    detail = json.loads(out)
+    assert detail["hits"][0]["record"]["party"] == "Green Party"
+    assert detail["clauses"][0]["id"] == "LAB-2.1-other-party"
+    code, out = run("cases", "show", str(case_id), "--as", "rosa")
+    assert code == 0 and "LAB-2.1-other-party" in out
+    code, out = run(
+        "cases",
+        "propose",
+        str(case_id),
+        "--outcome",
+        "reject",
+        "--reason",
+        "Membership record matches name and DOB",
+        "--as",
+        "rosa",
+    )
+    assert code == 0 and "waits for a different senior" in out
+    code, out = run("cases", "approve", str(case_id), "--as", "rosa")
+    assert code != 0 and "may not" in out  # a reviewer is not a senior
+    code, out = run(
+        "cases", "return", str(case_id), "--reason", "Check the address too", "--as", "sam"
+    )
+    assert code == 0
+    code, out = run(
+        "cases",
+        "propose",
+        str(case_id),
+        "--outcome",
+        "reject",
+        "--reason",
+        "Address matches as well",
+        "--as",
+        "rosa",
+    )
+    assert code == 0
+    code, out = run("cases", "approve", str(case_id), "--as", "tess")
+    assert code == 0 and "closed" in out
+    code, out = run(
+        "cases", "appeal", str(case_id), "--grounds", "Not me", "--as", "ravi", "--json"
+    )
+    assert code == 0
+    appeal_id = json.loads(out)["id"]
+    code, out = run("cases", "claim-next", "--as", "rosa", "--json")
+    assert json.loads(out) == {"id": None}  # rosa decided the original: not for her
+    code, out = run("cases", "claim-next", "--as", "ravi", "--json")
+    assert json.loads(out)["id"] == appeal_id
+    code, out = run("notices", "list", "--as", "olu", "--json")
+    kinds = [n["kind"] for n in json.loads(out)]
+    assert kinds == ["appeal_received", "decision", "referral"]
+    code, out = run("audit", "verify")
+    assert code == 0
+
+
+def test_cli_refuses_unknown_users(db_url: str, engine: Engine) -> None:
+    _setup(engine)
+    code, out = run("cases", "list", "--as", "nobody")
+    assert code != 0 and "no user called 'nobody'" in out
