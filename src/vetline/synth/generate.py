@@ -199,19 +199,31 @@ def generate(
     status_w = np.array([0.55 / 0.86, 0.35 / 0.095, 0.04 / 0.015, 0.03 / 0.015, 0.03 / 0.015])
     cycle = 0
 
-    def add_planted(pids: list[int], kind: str, allow_none: float = 0.0) -> None:
+    def double_barrelled(pid: int) -> bool:
+        last = names.surnames.text[int(pop.last[pid])]
+        return "-" in last or " " in last
+
+    def add_planted(pids: list[int], kind: str, pool: np.ndarray, allow_none: float = 0.0) -> None:
+        """Plant matches, cycling the preferred corruption so every kind is represented."""
         nonlocal cycle
+        doubles = [p for p in pool.tolist() if p not in used and double_barrelled(p)]
         for pid in pids:
             k = n_corruptions(py, allow_none)
             prefer = MATCH_OPS[cycle % len(MATCH_OPS)] if k else None
             cycle += k > 0
+            if prefer == "half_surname" and not double_barrelled(pid) and doubles:
+                used.discard(pid)  # someone with a double-barrelled name takes this slot
+                pid = doubles.pop()
+                used.add(pid)
             plan.add(pid, kind, k, prefer)
 
-    add_planted(targets(member_pids, sz.dup_members, status_w[mstatus]), "member", 0.15)
-    add_planted(targets(pm_pids, sz.on_party), "party_member")
-    add_planted(targets(cand_pids, sz.on_candidates), "candidate")
+    add_planted(
+        targets(member_pids, sz.dup_members, status_w[mstatus]), "member", member_pids, 0.15
+    )
+    add_planted(targets(pm_pids, sz.on_party), "party_member", pm_pids)
+    add_planted(targets(cand_pids, sz.on_candidates), "candidate", cand_pids)
     exp_pool = np.concatenate([exp_pids, expelled_members])
-    add_planted(targets(exp_pool, sz.on_expelled), "expelled")
+    add_planted(targets(exp_pool, sz.on_expelled), "expelled", exp_pool)
     fresh_rows = [i for i, k in enumerate(plan.kind) if k == "fresh"]
     for row in py.sample(fresh_rows, min(sz.twice, len(fresh_rows))):
         twin = plan.add(plan.pid[row], "twice", n_corruptions(py, 0.35))
