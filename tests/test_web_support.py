@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import socket
 import threading
@@ -94,8 +95,15 @@ def api_token(client: TestClient, name: str, scopes: list[str]) -> dict[str, str
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-HOSTILE_FIRST = "<script>alert(1)</script>"
-HOSTILE_LAST = '=HYPERLINK("http://evil.example","x")'
+HOSTILE_SCRIPT = "<script>alert(1)</script>"
+HOSTILE_FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def seed_case(session: Session, tmp: Path, *, hostile: bool = False) -> int:
@@ -109,20 +117,19 @@ def seed_case(session: Session, tmp: Path, *, hostile: bool = False) -> int:
     from vetline.screening import screen_applications
 
     tmp.mkdir(parents=True, exist_ok=True)
-    first, last = (HOSTILE_FIRST, HOSTILE_LAST) if hostile else ("Annabel", "Leeworth")
+    first, last = (HOSTILE_FORMULA, HOSTILE_SCRIPT) if hostile else ("Annabel", "Leeworth")
+    person = [first, last, "1970-03-04", "S11 8YE", "1 High Street"]
     ref = tmp / "others.csv"
-    ref.write_text(
-        "id,first_name,last_name,date_of_birth,postcode,address,party,role\n"
-        f'P-1,{first},"{last.replace(chr(34), chr(34) * 2)}",1970-03-04,S11 8YE,'
-        "1 High Street,Other Party,ward officer\n",
-        encoding="utf-8",
+    write_csv(
+        ref,
+        ["id", "first_name", "last_name", "date_of_birth", "postcode", "address", "party", "role"],
+        [["P-1", *person, "Other Party", "ward officer"]],
     )
     apps = tmp / "applications.csv"
-    apps.write_text(
-        "id,first_name,last_name,date_of_birth,postcode,address,applied_at,source\n"
-        f'A-9,{first},"{last.replace(chr(34), chr(34) * 2)}",1970-03-04,S11 8YE,'
-        "1 High Street,2016-07-12T09:30:00Z,direct\n",
-        encoding="utf-8",
+    write_csv(
+        apps,
+        ["id", "first_name", "last_name", "date_of_birth", "postcode", "address", "applied_at"],
+        [["A-9", *person, "2016-07-12T09:30:00Z"]],
     )
     import_reference(session, ref, list_name="other-party", kind="party_members")
     import_applications(session, apps)

@@ -3,6 +3,8 @@ and hostile applicant data shown as inert text everywhere."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from test_web_support import (
-    HOSTILE_FIRST,
-    HOSTILE_LAST,
+    HOSTILE_FORMULA,
+    HOSTILE_SCRIPT,
     PASSWORD,
     add_user,
     csrf_of,
@@ -164,12 +166,12 @@ def test_hostile_names_are_inert_text_on_every_page(app_and_case: tuple[TestClie
     seen = 0
     for path in [*PAGES, f"/cases/{case_id}"]:
         html = c.get(path).text
-        assert HOSTILE_FIRST not in html, path
+        assert HOSTILE_SCRIPT not in html, path
         seen += escaped in html
     assert seen >= 3  # queue, case page and notices at least show the name, escaped
     case_html = c.get(f"/cases/{case_id}").text
     assert "=HYPERLINK(&#34;http://evil.example&#34;" in case_html
-    assert HOSTILE_LAST not in case_html
+    assert HOSTILE_FORMULA not in case_html
 
 
 def test_security_headers(app_and_case: tuple[TestClient, int]) -> None:
@@ -211,3 +213,15 @@ def test_audit_page_verifies_the_chain(app_and_case: tuple[TestClient, int]) -> 
     token = csrf_of(c.get("/audit").text)
     r = c.post("/audit/verify", data={"csrf_token": token})
     assert "The chain is intact" in r.text
+
+
+def test_queue_export_neutralises_formulas(app_and_case: tuple[TestClient, int]) -> None:
+    c, case_id = app_and_case
+    login(c, "rita")
+    r = c.get("/queue.csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [row["id"] for row in rows] == [str(case_id)]
+    assert rows[0]["applicant"] == "'" + HOSTILE_FORMULA + " " + HOSTILE_SCRIPT
+    assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values())

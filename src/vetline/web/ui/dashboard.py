@@ -42,7 +42,17 @@ def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> Respo
 def dashboard_figures(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     require(user, Permission.READ_CASES)
     f = figures(session)
-    days = f["surge"]["days"][-14:]
+    surge = f["surge"]
+    bins = surge.get("bins", surge.get("days", []))[-14:]
+    days = [
+        {
+            "label": b.get("start", b.get("day")),
+            "applications": b.get("applications"),
+            "flagged": b.get("flagged"),
+            "top_source": b.get("top_source"),
+        }
+        for b in bins
+    ]
     partial = bool(request.headers.get("HX-Request"))
     return render(
         request,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -9,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vetline.cases.service import CaseSummary, claim_next, list_queue
 from vetline.db.review import CaseStatus, Track
+from vetline.intake.screen_files import safe_cell
 from vetline.web.deps import CsrfDep, CurrentUser, SessionDep
 from vetline.web.templating import render
 
@@ -71,3 +74,39 @@ def claim_next_case(session: SessionDep, user: CurrentUser, _csrf: CsrfDep) -> R
     if claimed is None:
         return RedirectResponse("/queue?message=No+case+is+waiting+for+you.", status_code=303)
     return RedirectResponse(f"/cases/{claimed.id}", status_code=303)
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "external_id",
+    "applicant",
+    "source",
+    "kind",
+    "track",
+    "status",
+    "clause_ids",
+    "evidence_score",
+    "opened_at",
+    "due_at",
+    "claimed_by",
+    "final_outcome",
+)
+
+
+@router.get("/queue.csv")
+def queue_csv(session: SessionDep, user: CurrentUser) -> Response:
+    """The queue as CSV; a cell a spreadsheet would run as a formula is prefixed with a quote."""
+    rows = list_queue(session, user, include_closed=True, limit=100_000)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for c in rows:
+        values = vars(c) | {"clause_ids": " ".join(c.clause_ids)}
+        writer.writerow(
+            [safe_cell("" if values[k] is None else str(values[k])) for k in EXPORT_COLUMNS]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="vetline-queue.csv"'},
+    )
