@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -112,3 +114,32 @@ def test_the_split_is_a_slice_of_the_original(words: list[str]) -> None:
     assert last is not None and full.endswith(last)
     assert first is not None and full.startswith(first)
     assert full[len(first) :].strip() == last
+
+
+def test_excel_uk_display_forms_and_unpadded_iso_are_read() -> None:
+    assert v.parse_date("2020-1-5") == date(2020, 1, 5)
+    assert v.parse_timestamp("12/07/2016 09:30") == datetime(2016, 7, 12, 8, 30, tzinfo=UTC)
+    assert v.parse_timestamp("12/01/2016 09:30:15") == datetime(2016, 1, 12, 9, 30, 15, tzinfo=UTC)
+    assert v.parse_timestamp("12/07/2016") == datetime(2016, 7, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "bad", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "31/02/2016 10:00"]
+)
+def test_absurd_timestamps_are_errors_not_crashes(bad: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"'{bad}' is not")):
+        v.parse_timestamp(bad)
+
+
+@given(st.text(max_size=30))
+def test_parsers_raise_only_value_error(text: str) -> None:
+    for parse in (
+        v.parse_date,
+        v.parse_timestamp,
+        v.parse_birth_date,
+        v.check_postcode,
+        v.check_email,
+        v.check_phone,
+    ):
+        with suppress(ValueError):
+            parse(text)

@@ -227,7 +227,7 @@ def _start(
     imp = Import(
         kind=kind,
         file_format=fmt,
-        file_name=csv.name,
+        file_name=csv.name[:500],
         file_sha256=csv.info.sha256,
         list_id=list_id,
         actor=actor,

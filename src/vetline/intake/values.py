@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# what Excel shows for a date-time in a UK locale: 12/07/2016 09:30 or 12/07/2016 09:30:15
+_UK_DATETIME = re.compile(r"(\d{1,2}/\d{1,2}/\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 _POSTCODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]*")
 _PHONE = re.compile(r"[0-9+()\-. ]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -29,8 +31,9 @@ def parse_date(value: str) -> date:
     """`YYYY-MM-DD` or the UK's `DD/MM/YYYY` (what Excel shows); never the US order."""
     text = value.strip()
     try:
-        if _ISO_DATE.fullmatch(text):
-            return date.fromisoformat(text)
+        m = _ISO_DATE.fullmatch(text)
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3]))
         m = _UK_DATE.fullmatch(text)
         if m:
             return date(int(m[3]), int(m[2]), int(m[1]))
@@ -65,20 +68,30 @@ def parse_timestamp(value: str) -> datetime:
     """ISO 8601 with offset or Z -> aware UTC; a naive time is UK local time.
 
     A bare date means midnight UTC of that date, so `.date()` in UTC gives back the date as
-    written (franchise freeze dates compare on it).
+    written (franchise freeze dates compare on it). Excel's UK display form
+    `DD/MM/YYYY HH:MM[:SS]` is read as UK local time too.
     """
     text = value.strip()
-    if _ISO_DATE.fullmatch(text):
+    if _ISO_DATE.fullmatch(text) or _UK_DATE.fullmatch(text):
         return datetime.combine(parse_date(text), time(), tzinfo=UTC)
     try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        m = _UK_DATETIME.fullmatch(text)
+        if m:
+            day = parse_date(m[1])
+            parsed = datetime.combine(day, time(int(m[2]), int(m[3]), int(m[4] or 0)))
+        else:
+            parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UK)
+        if not 1900 <= parsed.year <= 2100:
+            raise ValueError(f"{value!r} is not between 1900 and 2100")
+        return parsed.astimezone(UTC)
+    except ValueError as exc:
+        if "between 1900" in str(exc):
+            raise
         raise ValueError(
             f"{value!r} is not a date-time (expected ISO 8601, e.g. 2016-07-12T09:30:00Z)"
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UK)
-    return parsed.astimezone(UTC)
 
 
 def check_text(value: str, limit: int) -> str:
