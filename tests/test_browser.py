@@ -143,3 +143,33 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
     assert page.locator("#case-outcome").inner_text() == "overturn"
     page.goto(case_url)
     assert page.locator("#case-outcome").inner_text() == "exclude"  # the original stays
+
+
+def test_main_pages_pass_axe_core(browser: Any, server: str) -> None:
+    """axe-core (shipped inside axe-playwright-python, so it runs offline) finds no violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = browser.new_page()
+    page.goto(f"{server}/login")
+    problems: dict[str, list[str]] = {}
+
+    def check(path: str) -> None:
+        results = axe.run(page)
+        assert results.response["testEngine"]["name"] == "axe-core"
+        assert results.response["url"].endswith(path) or path == "/login"
+        found = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+        ]
+        if found:
+            problems[path] = found
+
+    check("/login")
+    log_in(page, server, "sam")
+    page.wait_for_selector("#figures h2")  # the htmx-loaded figures are part of the page
+    check("/")
+    for path in ["/queue", "/cases/1", "/appeals", "/notices", "/reference", "/audit"]:
+        page.goto(f"{server}{path}")
+        check(path)
+    assert problems == {}
