@@ -138,8 +138,7 @@ def record(
         prev_hash=prev,
     )
     event.hash = _hash_of(event)
-    session.add(event)
-    session.flush()
+    session.add(event)  # flushed with the caller's next flush: one round trip, not two
     session.info[_HEAD_KEY] = (session.get_transaction(), event.seq, event.hash)
     return event
 

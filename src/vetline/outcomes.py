@@ -152,15 +152,23 @@ def build_facts(
     return out
 
 
-def _threshold(session: Session, hit_ids: Sequence[int]) -> float | None:
-    if not hit_ids:
-        return None
-    return session.scalar(
-        select(ScreeningRun.review_threshold)
-        .join(Hit, Hit.run_id == ScreeningRun.id)
-        .where(Hit.id.in_(hit_ids))
-        .limit(1)
-    )
+def _thresholds(session: Session, application_ids: Sequence[int]) -> dict[int, float]:
+    """hit id -> the review threshold of the screening run that stored it."""
+    rows = session.execute(
+        select(Hit.id, ScreeningRun.review_threshold)
+        .join(ScreeningRun, Hit.run_id == ScreeningRun.id)
+        .where(Hit.application_id.in_(application_ids))
+    ).all()
+    return {hit_id: threshold for hit_id, threshold in rows}
+
+
+def _deadline(ev: Evaluation, rulebook: Rulebook, now: datetime) -> datetime | None:
+    """Fix-it and referral: the response date; provisional: the end of the provisional period."""
+    if ev.outcome == OutcomeKind.PROVISIONAL and rulebook.model.provisional is not None:
+        return now + timedelta(weeks=rulebook.model.provisional.weeks)
+    if ev.outcome in (OutcomeKind.FIX_IT, OutcomeKind.REFER):
+        return now + timedelta(days=ev.response_days or rulebook.model.response_days)
+    return None
 
 
 def _route(
@@ -177,14 +185,12 @@ def _route(
     changed: dict[str, object] = {}
     if ev.outcome in (OutcomeKind.ADMIT, OutcomeKind.PROVISIONAL):
         if ev.outcome == OutcomeKind.PROVISIONAL and rulebook.model.provisional is not None:
-            outcome_row.deadline_at = now + timedelta(weeks=rulebook.model.provisional.weeks)
             app.status = ApplicationStatus.PROVISIONAL
         else:
             app.status = ApplicationStatus.ADMITTED
         return changed
     days = ev.response_days or rulebook.model.response_days
     respond_by = now + timedelta(days=days)
-    outcome_row.deadline_at = respond_by
     admin = ev.outcome == OutcomeKind.FIX_IT
     case = Case(
         application_id=app.id,
@@ -250,6 +256,8 @@ def decide_outcomes(
             )
         )
         facts = build_facts(session, apps, register_checked=register_checked)
+        thresholds = _thresholds(session, chunk)
+        rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         for app in sorted(apps, key=lambda a: a.id):
             if app.status == ApplicationStatus.WITHDRAWN:
                 summary.skipped += 1
@@ -270,11 +278,14 @@ def decide_outcomes(
                 track=ev.track,
                 facts=fact_json,
                 evidence_hit_ids=list(ev.evidence_hit_ids),
+                deadline_at=_deadline(ev, rulebook, now),
                 actor=actor,
                 created_at=now,
             )
             session.add(row)
-            session.flush()
+            rows.append((app, ev, row))
+        session.flush()  # one round trip for the chunk's outcome rows
+        for app, ev, row in rows:
             before = app.status
             changed: dict[str, object] = {}
             if app.id in open_cases:
@@ -301,7 +312,9 @@ def decide_outcomes(
                 },
                 rulebook_version=rulebook.label,
                 score=ev.evidence_score if ev.evidence_hit_ids else None,
-                threshold=_threshold(session, ev.evidence_hit_ids),
+                threshold=max(
+                    (thresholds[i] for i in ev.evidence_hit_ids if i in thresholds), default=None
+                ),
                 at=now,
             )
         summary.applications += len(apps)
