@@ -413,3 +413,17 @@ def test_case_detail_has_the_evidence(world: World, session: Session) -> None:
     assert detail.notices and detail.notices[0]["kind"] == "referral"
     data = detail.to_json()
     assert data["case"]["id"] == world.case.id
+
+
+def test_provisional_period_extends_once_by_four_weeks(session: Session) -> None:
+    users = make_users(session)
+    app = make_app(session, "P1")
+    decide_outcomes(session, [app.id], rulebook=LABOUR, now=NOW)
+    with pytest.raises(PermissionDenied):
+        service.extend_provisional(session, users["rosa"], app.id, reason="awaiting references")
+    row = service.extend_provisional(
+        session, users["sam"], app.id, reason="Awaiting the branch's comments", now=NOW
+    )
+    assert row.deadline_at == NOW + timedelta(weeks=12)
+    with pytest.raises(Conflict, match="already extended"):
+        service.extend_provisional(session, users["tess"], app.id, reason="again", now=NOW)

@@ -78,7 +78,9 @@ def _priority(freeze_at: datetime | None) -> list[Any]:
     decides_vote: ColumnElement[Any] = (
         case((Application.applied_at <= freeze_at, 1), else_=0) if freeze_at else literal(0)
     )
-    return [decides_vote.desc(), Case.evidence_score.desc(), Case.opened_at, Case.id]
+    # cases someone can act on now come before fix-it cases still waiting for the applicant
+    waiting = case((Case.status == CaseStatus.AWAITING_RESPONSE, 1), else_=0)
+    return [waiting, decides_vote.desc(), Case.evidence_score.desc(), Case.opened_at, Case.id]
 
 
 def list_queue(

@@ -15,6 +15,7 @@ from vetline.cases.decide import (
 )
 from vetline.cases.detail import CaseDetail, ClauseView, DecisionView, HitView, case_detail
 from vetline.cases.notices import list_notices
+from vetline.cases.provisional import extend_provisional
 from vetline.cases.queue import CaseSummary, claim, claim_next, list_queue, release
 from vetline.cases.responses import declare_conflict, record_response
 
@@ -32,6 +33,7 @@ __all__ = [
     "claim_next",
     "confirm_bulk",
     "declare_conflict",
+    "extend_provisional",
     "final_decision",
     "is_adverse",
     "latest_proposal",

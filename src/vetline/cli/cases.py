@@ -40,29 +40,19 @@ def _freeze(value: str | None) -> datetime | None:
 
 def _print_cases(rows: list[service.CaseSummary], title: str) -> None:
     table = Table(title=title)
-    for col in (
-        "id",
-        "kind",
-        "track",
-        "status",
-        "applicant",
-        "clauses",
-        "score",
-        "opened",
-        "due",
-        "held by",
-    ):
-        table.add_column(col)
+    for col in ("id", "track", "status", "applicant", "clauses", "score", "due", "held by"):
+        table.add_column(col, overflow="fold")
     for c in rows:
+        track = ("admin" if c.track == "administrative" else c.track) + (
+            " appeal" if c.kind == "appeal" else ""
+        )
         table.add_row(
             str(c.id),
-            c.kind,
-            c.track,
-            c.status,
+            track,
+            c.status.replace("_", " "),
             f"{c.applicant} ({c.external_id})",
-            ", ".join(c.clause_ids),
+            " ".join(c.clause_ids),
             f"{c.evidence_score:.2f}",
-            f"{c.opened_at:%Y-%m-%d}",
             f"{c.due_at:%Y-%m-%d}" if c.due_at else "",
             c.claimed_by or "",
         )
