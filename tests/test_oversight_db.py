@@ -35,7 +35,7 @@ def _seed(session: Session) -> None:
                 source="Flood" if i < 6 else None,
                 status=status,
                 payment_ref="card-1" if i < 3 else None,
-                email=f"a{i}@example.org",
+                email=f"person{i}@gmail.com",
                 content_hash=f"h{i}",
             )
         )

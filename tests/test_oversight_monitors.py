@@ -28,24 +28,47 @@ def _quiet_then_spikes(seed: int = 1) -> list[ApplicationRecord]:
 
 def test_surge_flags_the_spikes_only_and_attributes_them() -> None:
     result = surge(_quiet_then_spikes())
-    flagged = [d["day"] for d in result["days"] if d["flagged"]]
+    assert result["unit"] == "day"  # 30 days of record: daily bins
+    flagged = [b["start"] for b in result["bins"] if b["flagged"]]
     assert flagged == ["2016-06-13", "2016-06-14"]
-    assert 18 <= result["baseline"]["median_per_day"] <= 26
+    assert result["bursts"] == [
+        {
+            "start": "2016-06-13",
+            "end": "2016-06-15",
+            "periods": 2,
+            "applications": result["applications_in_flagged_bins"],
+            "expected": result["baseline"]["median"] * 2,
+            "top_source": "Flood",
+        }
+    ]
+    assert 18 <= result["baseline"]["median"] <= 26
     assert result["baseline"]["upper_bound"] < 60
     flood = next(s for s in result["sources"] if s["source"] == "Flood")
-    assert flood["on_flagged_days"] == 600 and flood["share_of_excess"] > 0.9
+    assert flood["in_flagged_periods"] == 600 and flood["share_of_excess"] > 0.9
     assert abs(sum(s["share_of_excess"] for s in result["sources"]) - 1.0) < 1e-3
-    assert all(d["top_source"] == "Flood" for d in result["days"] if d["flagged"])
+    assert all(b["top_source"] == "Flood" for b in result["bins"] if b["flagged"])
 
 
 def test_surge_quiet_period_given_explicitly() -> None:
     result = surge(_quiet_then_spikes(), baseline_until=date(2016, 6, 10))
-    assert result["baseline"]["days"] == 10
-    assert result["flagged_days"] == 2
+    assert result["baseline"]["periods"] == 10
+    assert result["flagged_bins"] == 2
 
 
-def test_surge_of_nothing() -> None:
-    assert surge([])["total"] == 0
+def test_short_record_is_binned_by_hour() -> None:
+    rng = random.Random(3)
+    apps = []
+    for hour in range(24 * 5):
+        n = rng.randint(2, 6) + (120 if hour in (50, 51) else 0)
+        for _ in range(n):
+            at = T0 + timedelta(hours=hour, seconds=rng.randint(0, 3599))
+            apps.append(ApplicationRecord(id=len(apps) + 1, applied_at=at, source="x"))
+    result = surge(apps)
+    assert result["unit"] == "hour"
+    assert [(b["start"], b["end"]) for b in result["bursts"]] == [
+        ("2016-06-03 02:00", "2016-06-03 04:00")
+    ]
+    assert surge(apps, resolution="day")["unit"] == "day"
 
 
 def _app(i: int, hours: float, **kw: object) -> ApplicationRecord:
@@ -133,3 +156,16 @@ def test_capacity_with_nothing_closed_cannot_estimate() -> None:
         [_case(1, 0, None)], as_of=T0 + timedelta(days=3), freeze_date=date(2016, 7, 1)
     )
     assert result["clears_on_at_net_rate"] is None and result["reviewers_needed"] is None
+
+
+def test_shared_mailbox_and_rare_domain_link_but_common_ones_do_not() -> None:
+    plus = [_app(i, i * 0.1, email=f"j.smith+{i}@gmail.com") for i in range(1, 4)]
+    rare = [_app(i, i * 0.1, email=f"p{i}@swiftmail.co.uk") for i in range(10, 13)]
+    common = [_app(i, i * 0.1, email=f"p{i}@hotmail.co.uk") for i in range(20, 23)]
+    # an employer's domain used by many: no link at all
+    busy = [_app(i, i * 0.01, email=f"p{i}@bigemployer.example") for i in range(30, 60)]
+    leads = clusters(plus + rare + common + busy)
+    assert [(lead["application_ids"], lead["shared"]) for lead in leads] == [
+        ([1, 2, 3], {"email": 2}),
+        ([10, 11, 12], {"email_domain": 2}),
+    ]

@@ -55,7 +55,7 @@ def report(
         None, "--baseline-until", help="Last day of the quiet period (default: whole period)."
     ),
     window_hours: float = typer.Option(
-        48.0, "--window-hours", help="Coordinated sign-ups: how close in time (hours)."
+        24.0, "--window-hours", help="Coordinated sign-ups: how close in time (hours)."
     ),
     min_cluster: int = typer.Option(3, "--min-cluster", help="Smallest group reported as a lead."),
     alpha: float = typer.Option(0.05, "--alpha", help="Even-handedness test level."),
@@ -92,7 +92,7 @@ def report(
         json_out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
     s, k, p = data["surge"], data["capacity"], data["projection"]
     console.print(
-        f"{s['total']:,} applications, {s['flagged_days']} unusual day(s); "
+        f"{s['total']:,} applications, {len(s['bursts'])} burst(s) above the expected range; "
         f"{data['coordination']['leads_total']} coordination lead(s); "
         f"expected exclusions {p['expected_from_past']['low']:,} to "
         f"{p['expected_from_past']['high']:,}; "

@@ -43,23 +43,32 @@ def _open(width: int, height: int, title: str, desc: str, ident: str) -> list[st
 
 
 def daily_bars(
-    days: Sequence[tuple[str, int, bool]],
+    bins: Sequence[tuple[str, int, bool, float, float]],
     *,
-    baseline: float,
-    upper: float,
     title: str,
     desc: str,
+    unit: str = "day",
     ident: str = "surge",
 ) -> str:
-    """Applications per day; flagged days red with a triangle; the baseline and its upper bound."""
+    """Applications per period (label, count, flagged, expected, upper): flagged bars red with a
+    triangle; the expected count as a line and the range of normal as a shaded band."""
     width, height, left, bottom, top = 760, 280, 56, 40, 16
     plot_w, plot_h = width - left - 16, height - top - bottom
-    peak = _nice_max(max([upper, *(n for _, n, _ in days)], default=1))
-    n = max(1, len(days))
+    peak = _nice_max(max([1.0, *(max(n, u) for _, n, _, _, u in bins)]))
+    n = max(1, len(bins))
     bar_w = plot_w / n
 
     def y(v: float) -> float:
         return top + plot_h - v / peak * plot_h
+
+    def step_path(values: Sequence[float]) -> str:
+        points = []
+        for i, v in enumerate(values):
+            points += [
+                f"{left + i * bar_w:.1f},{y(v):.1f}",
+                f"{left + (i + 1) * bar_w:.1f},{y(v):.1f}",
+            ]
+        return "M" + " L".join(points)
 
     out = _open(width, height, title, desc, ident)
     for tick in (0, peak / 2, peak):
@@ -68,11 +77,12 @@ def daily_bars(
             f'stroke="#d9e2ec"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
             f'fill="{MUTED}">{_fmt(tick)}</text>'
         )
+    uppers = [u for *_, u in bins]
     out.append(
-        f'<rect x="{left}" y="{y(upper):.1f}" width="{plot_w}" '
-        f'height="{max(0.0, y(0) - y(upper)):.1f}" fill="{BAND}"/>'
+        f'<path d="{step_path(uppers)} L{left + n * bar_w:.1f},{y(0):.1f} L{left},{y(0):.1f} Z" '
+        f'fill="{BAND}"/>'
     )
-    for i, (label, count, flagged) in enumerate(days):
+    for i, (label, count, flagged, _, _) in enumerate(bins):
         x = left + i * bar_w
         colour = ALERT if flagged else ACCENT
         out.append(
@@ -87,21 +97,21 @@ def daily_bars(
                 f'L{cx:.1f},{cy:.1f} Z" fill="{ALERT}"/>'
             )
     out.append(
-        f'<line x1="{left}" x2="{width - 16}" y1="{y(baseline):.1f}" y2="{y(baseline):.1f}" '
-        f'stroke="{INK}" stroke-width="1.5"/>'
-        f'<line x1="{left}" x2="{width - 16}" y1="{y(upper):.1f}" y2="{y(upper):.1f}" '
-        f'stroke="{INK}" stroke-dasharray="5 4"/>'
-        f'<text x="{width - 18}" y="{y(upper) - 4:.1f}" text-anchor="end" fill="{INK}" '
-        f'stroke="#fff" stroke-width="3" paint-order="stroke">'
-        f"expected at most {_fmt(upper)} a day</text>"
+        f'<path d="{step_path([e for *_, e, _ in bins])}" fill="none" stroke="{INK}" '
+        f'stroke-width="1.5"/><path d="{step_path(uppers)}" fill="none" stroke="{INK}" '
+        f'stroke-dasharray="5 4"/>'
     )
-    for i in sorted({0, len(days) // 2, len(days) - 1}):
-        if 0 <= i < len(days):
+    for i in sorted({0, len(bins) // 2, len(bins) - 1}):
+        if 0 <= i < len(bins):
             x = left + (i + 0.5) * bar_w
             out.append(
                 f'<text x="{x:.1f}" y="{height - bottom + 16}" '
-                f'text-anchor="{_anchor(i, len(days))}" fill="{MUTED}">{escape(days[i][0])}</text>'
+                f'text-anchor="{_anchor(i, len(bins))}" fill="{MUTED}">{escape(bins[i][0])}</text>'
             )
+    out.append(
+        f'<text x="{width - 18}" y="{top + 12}" text-anchor="end" fill="{INK}">'
+        f"applications per {escape(unit)}; dashed: the most a normal {escape(unit)} brings</text>"
+    )
     out.append("</svg>")
     return "".join(out)
 

@@ -3,8 +3,8 @@
 These are leads for a person to look at, never verdicts: families share an address, couples a
 phone, and a student hall a postcode. Each lead lists exactly what is shared, by whom and when,
 so the reviewer can judge. Applications are linked when they share a normalised email, phone,
-payment fingerprint or address (with postcode) and applied within `window` of each other; the
-links are joined transitively into clusters.
+payment fingerprint, address (with postcode) or an uncommon email domain, and applied within
+`window` of each other; the links are joined transitively into clusters.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from itertools import pairwise
 from typing import Any
 
 from vetline.oversight.records import ApplicationRecord
+from vetline.people.addresses import normalise_address
+from vetline.people.emails import DOTS_IGNORED, PLUS_TAGS, normalise_email
+from vetline.people.phones import normalise_phone
 
 
 def _email(r: ApplicationRecord) -> str | None:
-    return r.email.strip().lower() if r.email and r.email.strip() else None
+    return normalise_email(r.email) or None  # Gmail dots and +tags reach one mailbox
 
 
 def _phone(r: ApplicationRecord) -> str | None:
-    digits = re.sub(r"\D", "", r.phone or "")
-    if digits.startswith("44"):
-        digits = "0" + digits[2:]
-    return digits if len(digits) >= 9 else None
+    return normalise_phone(r.phone) or None
 
 
 def _payment(r: ApplicationRecord) -> str | None:
@@ -37,9 +37,14 @@ def _payment(r: ApplicationRecord) -> str | None:
 def _address(r: ApplicationRecord) -> str | None:
     if not r.address or not r.postcode:
         return None
-    street = re.sub(r"[^a-z0-9]+", " ", r.address.lower()).strip()
     postcode = re.sub(r"\s+", "", r.postcode.upper())
-    return f"{street}|{postcode}"
+    return f"{normalise_address(r.address)}|{postcode}"
+
+
+def _domain(r: ApplicationRecord) -> str | None:
+    email = normalise_email(r.email)
+    domain = email.rpartition("@")[2]
+    return domain if domain and domain not in COMMON_DOMAINS else None
 
 
 KEYS: dict[str, Callable[[ApplicationRecord], str | None]] = {
@@ -47,9 +52,37 @@ KEYS: dict[str, Callable[[ApplicationRecord], str | None]] = {
     "phone": _phone,
     "payment_ref": _payment,
     "address": _address,
+    "email_domain": _domain,
 }
 # A household shares an address: it alone is weak; a shared payment fingerprint is strong.
-WEIGHT = {"payment_ref": 3, "email": 2, "phone": 2, "address": 1}
+WEIGHT = {"payment_ref": 3, "email": 2, "phone": 2, "address": 1, "email_domain": 1}
+# Mail providers and ISPs used by millions: sharing one says nothing.
+COMMON_DOMAINS = (
+    PLUS_TAGS
+    | DOTS_IGNORED
+    | frozenset(
+        {
+            "aol.com",
+            "btinternet.com",
+            "btopenworld.com",
+            "gmx.com",
+            "gmx.co.uk",
+            "mail.com",
+            "msn.com",
+            "ntlworld.com",
+            "sky.com",
+            "talktalk.net",
+            "tiscali.co.uk",
+            "virginmedia.com",
+            "ymail.com",
+        }
+    )
+)
+# An uncommon domain links applications only if few use it at all (an employer's domain
+# shared by hundreds would chain a whole workforce into one "cluster").
+RARE_DOMAIN_MAX = 25
+# Sign-ups typically this close together look scripted or organised, not like a family.
+RAPID_MINUTES = 30.0
 
 
 class _Union:
@@ -72,9 +105,9 @@ class _Union:
 def clusters(
     apps: Sequence[ApplicationRecord],
     *,
-    window: timedelta = timedelta(hours=48),
+    window: timedelta = timedelta(hours=24),
     min_size: int = 3,
-    keys: Sequence[str] = ("email", "phone", "payment_ref", "address"),
+    keys: Sequence[str] = ("email", "phone", "payment_ref", "address", "email_domain"),
 ) -> list[dict[str, Any]]:
     """Leads: clusters of >= `min_size` applications linked by shared details within `window`."""
     by_id = {a.id: a for a in apps}
@@ -87,7 +120,7 @@ def clusters(
             if value is not None:
                 groups[value].append(a)
         for members in groups.values():
-            if len(members) < 2:
+            if len(members) < 2 or (key == "email_domain" and len(members) > RARE_DOMAIN_MAX):
                 continue
             members.sort(key=lambda r: (r.applied_at, r.id))
             # consecutive neighbours within the window: a chain links the whole burst
@@ -106,11 +139,13 @@ def clusters(
         kinds: Counter[str] = Counter()
         for pair, ks in shared.items():
             if uf.find(pair[0]) == root:
-                kinds.update(ks)
+                kinds.update(ks - {"email_domain"} if "email" in ks else ks)  # implied by email
         records = [by_id[i] for i in ids]
         times = sorted(r.applied_at for r in records)
         sources = Counter(r.source for r in records)
         strength = sum(WEIGHT[k] for k in kinds)
+        addresses = {_address(r) for r in records}
+        gaps = [(b - a).total_seconds() / 60 for a, b in pairwise(times)]
         leads.append(
             {
                 "application_ids": ids,
@@ -122,9 +157,23 @@ def clusters(
                 "sources": dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
                 "strength": strength,
                 "address_only": set(kinds) == {"address"},
+                # everyone at one address: most likely a family signing up together
+                "one_household": len(addresses) == 1 and None not in addresses,
+                "median_gap_minutes": round(sorted(gaps)[len(gaps) // 2], 1),
             }
         )
-    leads.sort(key=lambda c: (-c["strength"], -c["size"], c["application_ids"][0]))
+    # a single household last; rapid-fire sign-ups (minutes apart) first; then the strongest
+    # evidence, the bigger group, the tighter in time
+    leads.sort(
+        key=lambda c: (
+            c["one_household"] or c["address_only"],
+            c["median_gap_minutes"] > RAPID_MINUTES,
+            -c["strength"],
+            -c["size"],
+            c["median_gap_minutes"],
+            c["application_ids"][0],
+        )
+    )
     for number, lead in enumerate(leads, 1):
         lead["lead"] = number
     return leads

@@ -35,7 +35,7 @@ class ReportOptions:
     projection_level: float = 0.9
     baseline_until: date | None = None  # default: the whole period, robustly
     surge_level: float = 0.999
-    coordination_window_hours: float = 48.0
+    coordination_window_hours: float = 24.0
     coordination_min_size: int = 3
     max_leads: int = 50
     alpha: float = 0.05

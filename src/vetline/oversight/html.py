@@ -46,7 +46,7 @@ date was given, so the report uses four weeks ahead; give the real one with
 <section aria-labelledby="glance"><h2 id="glance">At a glance</h2>
 <dl class="glance">
 <dt>Applications</dt><dd>{{ "{:,}".format(s.total) }}{% if s.total %} from {{ s.first_day }} to {{ s.last_day }}{% endif %}</dd>
-<dt>Unusually busy days</dt><dd>{{ s.flagged_days }} day(s) above the expected range</dd>
+<dt>Unusually busy periods</dt><dd>{% if s.total %}{{ s.bursts|length }} burst(s): {{ s.flagged_bins }} {{ s.unit }}(s) above the expected range{% else %}none{% endif %}</dd>
 <dt>Coordinated sign-up leads</dt><dd>{{ c.leads_total }} group(s), {{ "{:,}".format(c.applications_in_leads) }} applications — leads to check, not findings</dd>
 <dt>Expected exclusions</dt><dd>about {{ "{:,.0f}".format(p.expected_from_past.expected) }} ({{ "{:,}".format(p.expected_from_past.low) }} to {{ "{:,}".format(p.expected_from_past.high) }}) if this surge is like the past one; {{ "{:,}".format(p.excluded_so_far) }} so far</dd>
 <dt>Review backlog</dt><dd>{{ "{:,}".format(k.backlog.total) }} open case(s);
@@ -60,36 +60,39 @@ sure of. A flag is a question for the committee to ask, never a conclusion about
 a campaign.</p>
 </section>
 
-<section aria-labelledby="surge"><h2 id="surge">1. The surge: applications per day</h2>
+<section aria-labelledby="surge"><h2 id="surge">1. The surge: applications per {{ s.unit }}</h2>
 {% if s.total %}
-<p>Each bar is one day's applications. The solid line is a normal day (the median of
-{{ s.baseline.period }}: {{ s.baseline.median_per_day|round(1) }} a day); the shaded band and the dashed line show the most a normal day
-would bring by chance ({{ s.baseline.upper_bound }} — a {{ s.baseline.model }} model, {{ (s.baseline.level * 100)|round(1) }}% level).
-Red bars marked ▼ are days above that range: something — usually a campaign — drove sign-ups.</p>
-<figure>{{ surge_chart }}<figcaption>Applications per day, {{ s.first_day }} to {{ s.last_day }}; flagged days in red.</figcaption></figure>
-<table><caption>Days above the expected range ({{ s.flagged_days }})</caption>
-<thead><tr><th>Day</th><th class="n">Applications</th><th class="n">Expected at most</th><th>Largest campaign that day</th></tr></thead><tbody>
-{% for d in s.days if d.flagged %}<tr><td>{{ d.day }}</td><td class="n">{{ "{:,}".format(d.applications) }}</td><td class="n">{{ s.baseline.upper_bound }}</td><td>{{ d.top_source }}</td></tr>
-{% else %}<tr><td colspan="4">No day was above the expected range.</td></tr>{% endfor %}
+<p>Each bar is one {{ s.unit }}'s applications{% if s.unit == "hour" %} (the record covers two weeks or less, so hours show the campaigns' spikes better than days){% endif %}.
+The solid line is a normal {{ s.unit }}{% if s.baseline.by_time_of_day %} at that time of day (fewer sign-ups at night){% endif %}:
+the median over {{ s.baseline.period }}{% if not s.baseline.by_time_of_day %}, {{ s.baseline.median|round(1) }} applications{% endif %}.
+The shaded band up to the dashed line is what a normal {{ s.unit }} can bring by chance
+({{ s.baseline.model }} model, {{ (s.baseline.level * 100)|round(1) }}% level). Red bars marked ▼ are above that range:
+something — usually a campaign — drove sign-ups.</p>
+<figure>{{ surge_chart }}<figcaption>Applications per {{ s.unit }}, {{ s.first_day }} to {{ s.last_day }} (UTC); {{ s.flagged_bins }} {{ s.unit }}(s) above the expected range, in red.</figcaption></figure>
+<table><caption>Bursts: runs of {{ s.unit }}s above the expected range ({{ s.bursts|length }})</caption>
+<thead><tr><th>From</th><th>To</th><th class="n">Applications</th><th class="n">Normal {{ s.unit }}s would bring</th><th>Largest campaign</th></tr></thead><tbody>
+{% for b in s.bursts %}<tr><td>{{ b.start }}</td><td>{{ b.end }}</td><td class="n">{{ "{:,}".format(b.applications) }}</td><td class="n">{{ "{:,.0f}".format(b.expected) }}</td><td>{{ b.top_source }}</td></tr>
+{% else %}<tr><td colspan="5">No {{ s.unit }} was above the expected range.</td></tr>{% endfor %}
 </tbody></table>
 <table><caption>Where the applications came from (the <code>source</code> campaign each applicant gave)</caption>
-<thead><tr><th>Campaign</th><th class="n">Applications</th><th class="n">On flagged days</th><th class="n">Above its normal level</th><th class="n">Share of the surge's excess</th></tr></thead><tbody>
-{% for r in s.sources %}<tr><td>{{ r.source }}</td><td class="n">{{ "{:,}".format(r.applications) }}</td><td class="n">{{ "{:,}".format(r.on_flagged_days) }}</td><td class="n">{{ "{:,.0f}".format(r.excess_on_flagged_days) }}</td><td class="n">{{ "{:.0%}".format(r.share_of_excess) }}</td></tr>{% endfor %}
+<thead><tr><th>Campaign</th><th class="n">Applications</th><th class="n">In the bursts</th><th class="n">Above its normal level</th><th class="n">Share of the bursts' excess</th></tr></thead><tbody>
+{% for r in s.sources %}<tr><td>{{ r.source }}</td><td class="n">{{ "{:,}".format(r.applications) }}</td><td class="n">{{ "{:,}".format(r.in_flagged_periods) }}</td><td class="n">{{ "{:,.0f}".format(r.excess) }}</td><td class="n">{{ "{:.0%}".format(r.share_of_excess) }}</td></tr>{% endfor %}
 </tbody></table>
-<p>“Above its normal level” is how many more applications a campaign brought on flagged days than its own quiet-day rate would explain.</p>
+<p>“Above its normal level” is how many more applications a campaign brought during the bursts than its own rate in normal {{ s.unit }}s would explain.</p>
 {% else %}<p>No applications yet.</p>{% endif %}
 </section>
 
 <section aria-labelledby="coord"><h2 id="coord">2. Coordinated sign-ups</h2>
 <p>Groups of at least {{ c.min_size }} applications made within {{ c.window_hours|round(0)|int }} hours of each other that share an
 email address, phone number, payment fingerprint or street address. Families and housemates
-share addresses, so a group sharing only an address is marked as probably a household. These
+share addresses (and sometimes a card), so a group living at one address is marked as probably
+one household and listed last. These
 are <strong>leads for a reviewer to look at, with their evidence — never verdicts</strong>.</p>
 <table><caption>Leads, strongest first ({{ c.leads_total }} in all{% if c.leads_total > c.leads|length %}; the first {{ c.leads|length }} shown{% endif %})</caption>
 <thead><tr><th class="n">Lead</th><th class="n">Applications</th><th>What they share (links)</th><th>When</th><th>Campaigns</th><th>Application ids</th></tr></thead><tbody>
 {% for l in c.leads %}<tr><td class="n">{{ l.lead }}</td><td class="n">{{ l.size }}</td>
-<td>{% for k, n in l.shared.items() %}{{ k.replace("_", " ") }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}{% if l.address_only %} — probably a household{% endif %}</td>
-<td>{{ l.first_at[:16].replace("T", " ") }}, over {{ l.span_hours }} h</td>
+<td>{% for k, n in l.shared.items() %}{{ k.replace("_", " ") }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}{% if l.address_only or l.one_household %} — probably one household{% endif %}</td>
+<td>{{ l.first_at[:16].replace("T", " ") }}, over {{ l.span_hours }} h (typically {{ l.median_gap_minutes }} min apart)</td>
 <td>{% for src, n in l.sources.items() %}{{ src }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}</td>
 <td>{{ l.application_ids[:12]|join(", ") }}{% if l.size > 12 %}, …{% endif %}</td></tr>
 {% else %}<tr><td colspan="6">No group of applications shares details in a short window.</td></tr>{% endfor %}
@@ -168,11 +171,13 @@ def render(f: dict[str, Any]) -> str:
     surge_chart = ""
     if s["total"]:
         surge_chart = charts.daily_bars(
-            [(d["day"], d["applications"], d["flagged"]) for d in s["days"]],
-            baseline=s["baseline"]["median_per_day"],
-            upper=s["baseline"]["upper_bound"],
-            title="Applications per day",
-            desc=f"{s['flagged_days']} of {len(s['days'])} days above the expected range.",
+            [
+                (b["start"], b["applications"], b["flagged"], b["expected"], b["upper"])
+                for b in s["bins"]
+            ],
+            unit=s["unit"],
+            title=f"Applications per {s['unit']}",
+            desc=f"{s['flagged_bins']} of {len(s['bins'])} {s['unit']}s above the expected range.",
         )
     rows: list[tuple[str, float, float, float, float | None]] = [
         (
