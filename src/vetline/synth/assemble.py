@@ -55,15 +55,24 @@ def coordinated(
     clusters: list[Cluster] = []
     left = int(sz.coordinated)
     spare = [p for p in pm_pids.tolist() if p not in used]
+    shapes: list[tuple[int, str]] = []
     while left >= 3:
         size = min(left, py.randint(3, 8))
         if left - size < 3:
             size = left
         kind = "entryist" if py.random() < 0.4 and len(spare) >= size else "fake"
+        shapes.append((size, kind))
+        left -= size
+        if kind == "entryist":
+            spare = spare[size:]
+    n_fake = sum(size for size, kind in shapes if kind == "fake")
+    fakes = fake_people(rng, names, pop, places, hhs, n_fake, on)  # one batch: appends are dear
+    spare = [p for p in pm_pids.tolist() if p not in used]
+    for size, kind in shapes:
         if kind == "fake":
-            pids = fake_people(rng, names, pop, places, hhs, size, on)
+            pids, fakes = fakes[:size], fakes[size:]
         else:
-            pids = [spare.pop(py.randrange(len(spare))) for _ in range(size)]
+            pids, spare = spare[:size], spare[size:]
             used.update(pids)
         shared = [k for k in _SHARED_KINDS if py.random() < 0.5] or [py.choice(_SHARED_KINDS)]
         c = Cluster(len(clusters) + 1, [], pids if kind == "fake" else [], shared, kind)
@@ -72,7 +81,6 @@ def coordinated(
             plan.cluster[row] = c.number
             c.rows.append(row)
         clusters.append(c)
-        left -= size
     return clusters
 
 

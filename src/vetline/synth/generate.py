@@ -272,7 +272,7 @@ def generate(
     prows = Rows(pm_all, pop.hh[pm_all])
     render(pop, names, places, hhs, prows, rng, PARTY_STYLE)
     councils = [hhs.council[h] for h in prows.hh.tolist()]
-    prows.cols.update(party_columns(py, rng, councils, start, fixed))
+    prows.cols.update(party_columns(rng, councils, start, fixed))
     prows.cols["id"] = [f"PM{i + 1:06d}" for i in range(len(prows))]
 
     xrows = Rows(exp_all, pop.hh[exp_all])

@@ -583,8 +583,9 @@ _COMMON_SHORT = set(
 )
 
 
-def nicknames_for(first: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def nicknames_for(first: str) -> tuple[str, ...]:
     """Known nicknames of a first name, familiar ones first, title-cased, deterministic order."""
     found = sorted(nicknamer().nicknames_of(first.casefold()))
     common = [n for n in found if n in _COMMON_SHORT]
-    return [n.title() for n in (common or found)]
+    return tuple(n.title() for n in (common or found))

@@ -190,11 +190,19 @@ def emails(rng: np.random.Generator, names: Names, pop: Population, seen: set[st
     num = rng.integers(1, 999, size=n)
     fa = _locals(names.firsts)
     la = _locals(names.surnames)
-    yy = ((pop.dob // 365.2425).astype(np.int64) + 1970) % 100
+    yy = (((pop.dob // 365.2425).astype(np.int64) + 1970) % 100).tolist()
     out: list[str] = []
-    for i in range(n):
-        f, last = fa[pop.first[i]], la[pop.last[i]]
-        p = pattern[i]
+    nums = num.tolist()
+    for f_i, l_i, p, k_num, y, dom in zip(
+        pop.first.tolist(),
+        pop.last.tolist(),
+        pattern.tolist(),
+        nums,
+        yy,
+        provider.tolist(),
+        strict=True,
+    ):
+        f, last = fa[f_i], la[l_i]
         if p == 0:
             local = f"{f}.{last}"
         elif p == 1:
@@ -202,20 +210,20 @@ def emails(rng: np.random.Generator, names: Names, pop: Population, seen: set[st
         elif p == 2:
             local = f"{f[:1]}{last}"
         elif p == 3:
-            local = f"{f}.{last}{num[i]}"
+            local = f"{f}.{last}{k_num}"
         elif p == 4:
-            local = f"{f}{last}{yy[i]:02d}"
+            local = f"{f}{last}{y:02d}"
         elif p == 5:
             local = f"{f}_{last}"
         elif p == 6:
-            local = f"{last}{f[:1]}{num[i]}"
+            local = f"{last}{f[:1]}{k_num}"
         else:
-            local = f"{f}{num[i]}"
-        addr = f"{local}@{provider[i]}"
+            local = f"{f}{k_num}"
+        addr = f"{local}@{dom}"
         k = 1
         while addr in seen:
             k += 1
-            addr = f"{local}{k}@{provider[i]}"
+            addr = f"{local}{k}@{dom}"
         seen.add(addr)
         out.append(addr)
     return out

@@ -509,16 +509,18 @@ def bulk_households(places: Places, rng: np.random.Generator, n: int) -> Househo
     flats = rng.integers(1, 9, size=n)
     has_line = rng.random(n) < 0.35
     hh = Households()
-    for i in range(n):
-        u = int(units[i])
-        d = places.unit_district[u]
-        ci = places.districts[d][0]
-        hh.council.append(ci)
-        hh.district.append(d)
-        hh.unit.append(u)
-        hh.address.append(
-            _format_address(int(nums[i]), places.unit_street[u], COUNCILS[ci].town, r[i], flats[i])
+    unit_list = units.tolist()
+    towns = [COUNCILS[c].town for c, _ in places.districts]
+    hh.unit = unit_list
+    hh.district = [places.unit_district[u] for u in unit_list]
+    hh.council = [places.districts[d][0] for d in hh.district]
+    streets = places.unit_street
+    hh.address = [
+        _format_address(num, streets[u], towns[d], x, flat)
+        for num, u, d, x, flat in zip(
+            nums.tolist(), unit_list, hh.district, r.tolist(), flats.tolist(), strict=True
         )
+    ]
     hh.landline = _landlines(rng, [COUNCILS[c].phone for c in hh.council], has_line)
     for u, top in zip(units.tolist(), nums.tolist(), strict=True):
         if top + 3 > places.unit_next[u]:

@@ -173,32 +173,37 @@ def candidacies(
 
 
 def party_columns(
-    py: random.Random,
     rng: np.random.Generator,
     councils: list[int],
     start: datetime,
     fixed: dict[int, tuple[int, str]],
 ) -> dict[str, list[str]]:
     """`party`, `role`, `event_date` for other parties' members (officers have a date)."""
+    n = len(councils)
+    council_arr = np.array(councils, dtype=np.int64)
+    party = np.zeros(n, dtype=np.int64)
+    for council in np.unique(council_arr).tolist():
+        m = council_arr == council
+        idx, _ = parties_for(council)
+        idx = [j for j in idx if PARTIES[j][0] != "Independent"]
+        w = np.array([PARTIES[j][2] for j in idx], dtype=float)
+        party[m] = np.array(idx)[rng.choice(len(idx), size=int(m.sum()), p=w / w.sum())]
+    officer = rng.random(n) >= 0.86
+    office = rng.integers(0, len(OFFICES), size=n)
+    since = rng.integers(30, 3000, size=n)
+    today = start.date().toordinal()
     out: dict[str, list[str]] = {"party": [], "role": [], "event_date": []}
-    for i, council in enumerate(councils):
+    for i, (p, o, k, d) in enumerate(
+        zip(party.tolist(), officer.tolist(), office.tolist(), since.tolist(), strict=True)
+    ):
+        role = OFFICES[k] if o else "member"
         if i in fixed:
-            party, role = fixed[i]
-        else:
-            idx, w = parties_for(council)
-            idx = [j for j in idx if PARTIES[j][0] != "Independent"]
-            w = np.array([PARTIES[j][2] for j in idx], dtype=float)
-            party = idx[int(rng.choice(len(idx), p=w / w.sum()))]
-            r = py.random()
-            role = "member" if r < 0.86 else py.choice(OFFICES)
-        out["party"].append(PARTIES[party][0])
+            p, role = fixed[i]
+        out["party"].append(PARTIES[p][0])
         out["role"].append(role)
-        if role == "member":
-            out["event_date"].append("")
-        else:
-            out["event_date"].append(
-                date.fromordinal(start.date().toordinal() - py.randint(30, 3000)).isoformat()
-            )
+        out["event_date"].append(
+            "" if role == "member" else date.fromordinal(today - d).isoformat()
+        )
     return out
 
 
