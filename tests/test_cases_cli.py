@@ -4,6 +4,7 @@ return, appeal, notices list."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
@@ -100,3 +101,28 @@ def test_cli_refuses_unknown_users(db_url: str, engine: Engine) -> None:
     _setup(engine)
     code, out = run("cases", "list", "--as", "nobody")
     assert code != 0 and "no user called 'nobody'" in out
+
+
+def test_every_review_command_is_documented() -> None:
+    import typer.main
+
+    from vetline.cli.audit import audit_app
+    from vetline.cli.cases import cases_app, rulebook_app
+    from vetline.cli.notices import notices_app
+    from vetline.cli.users import users_app
+
+    text = (Path(__file__).parent.parent / "docs" / "rulebook.md").read_text()
+    groups = {
+        "cases": cases_app,
+        "rulebook": rulebook_app,
+        "notices": notices_app,
+        "audit": audit_app,
+        "users": users_app,
+    }
+    for group, sub in groups.items():
+        # the text after "vetline GROUP " on the documentation's command lines
+        doc = " ".join(part for part in text.split(f"vetline {group} ")[1:])
+        command = typer.main.get_command(sub)
+        for name in command.commands:  # type: ignore[attr-defined]
+            assert name in doc, f"vetline {group} {name} is not in docs/rulebook.md"
+            assert command.commands[name].help, f"vetline {group} {name} has no help"  # type: ignore[attr-defined]
