@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from vetline.cli import app, main
 from vetline.db import get_engine, session_scope
-from vetline.db.people import Application, ReferenceList
+from vetline.db.people import Application, Member, ReferenceList
 from vetline.intake.frames import FRAME_COLUMNS, read_applicants_frame, read_reference_frame
 from vetline.intake.screen_files import HIT_COLUMNS, safe_cell
 
@@ -126,3 +126,14 @@ def test_cli_reference_import_of_the_dc_sample(
     with session_scope(get_engine(db_url)) as session:
         ref = session.scalars(select(ReferenceList)).one()
         assert (ref.version, ref.licence) == (1, "CC BY 4.0")
+
+
+def test_cli_check_counts_but_writes_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["import", "members", str(DATA / "members.csv"), "--check", "--json"]
+    assert _main(monkeypatch, *args) == 0
+    out = capsys.readouterr().out
+    assert '"inserted": 3' in out and '"checked_only": true' in out
+    with session_scope(get_engine(db_url)) as session:
+        assert session.scalar(select(func.count()).select_from(Member)) == 0

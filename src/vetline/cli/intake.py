@@ -16,9 +16,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from vetline.cli.app import app, console, err_console, print_json
-from vetline.db import session_scope
+from vetline.db import get_engine, session_scope
 from vetline.db.people import ListKind
 from vetline.intake import ImportSummary, import_applications, import_members, import_reference
 from vetline.intake.screen_files import screen_files, write_hits
@@ -32,6 +33,24 @@ app.add_typer(import_app, name="import")
 FileArg = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The CSV file.")
 ActorOpt = typer.Option(None, "--as", help="Who imports (recorded); default: your login name.")
 JsonOpt = typer.Option(False, "--json", help="Print the summary as JSON.")
+CheckOpt = typer.Option(
+    False, "--check", help="Validate and count what would change, then roll back: write nothing."
+)
+
+
+@contextmanager
+def _session(check: bool) -> Iterator[Session]:
+    """The import's one transaction; with --check it is always rolled back."""
+    if not check:
+        with session_scope() as session:
+            yield session
+        return
+    session = sessionmaker(bind=get_engine())()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 @contextmanager
@@ -57,11 +76,12 @@ def _actor(actor: str | None) -> str:
         return "cli"
 
 
-def _print(summary: ImportSummary, as_json: bool) -> None:
+def _print(summary: ImportSummary, as_json: bool, check: bool) -> None:
     if as_json:
-        print_json(summary.as_dict())
+        print_json(summary.as_dict() | {"checked_only": check})
         return
-    title = f"imported {summary.file} ({summary.file_format}) in {summary.seconds:.1f} s"
+    verb = "checked (nothing written)" if check else "imported"
+    title = f"{verb} {summary.file} ({summary.file_format}) in {summary.seconds:.1f} s"
     if summary.list_name is not None:
         title += f" → list {summary.list_name!r} version {summary.list_version}"
     table = Table(title=title)
@@ -84,28 +104,28 @@ def _print(summary: ImportSummary, as_json: bool) -> None:
 
 @import_app.command("applications")
 def import_applications_cmd(
-    file: Path = FileArg, actor: str = ActorOpt, as_json: bool = JsonOpt
+    file: Path = FileArg, actor: str = ActorOpt, as_json: bool = JsonOpt, check: bool = CheckOpt
 ) -> None:
     """Import applications: the person CSV plus applied_at, source, category, payment columns.
 
     Example: vetline import applications surge/applications.csv
     """
-    with _progress("applications") as progress, session_scope() as session:
+    with _progress("applications") as progress, _session(check) as session:
         summary = import_applications(session, file, actor=_actor(actor), progress=progress)
-    _print(summary, as_json)
+    _print(summary, as_json, check)
 
 
 @import_app.command("members")
 def import_members_cmd(
-    file: Path = FileArg, actor: str = ActorOpt, as_json: bool = JsonOpt
+    file: Path = FileArg, actor: str = ActorOpt, as_json: bool = JsonOpt, check: bool = CheckOpt
 ) -> None:
     """Import the membership: the person CSV plus joined_at, status, category, paid_until.
 
     Example: vetline import members surge/members.csv
     """
-    with _progress("members") as progress, session_scope() as session:
+    with _progress("members") as progress, _session(check) as session:
         summary = import_members(session, file, actor=_actor(actor), progress=progress)
-    _print(summary, as_json)
+    _print(summary, as_json, check)
 
 
 @import_app.command("reference")
@@ -117,6 +137,7 @@ def import_reference_cmd(
     licence: str = typer.Option(None, "--licence", help="Its licence, e.g. 'CC BY 4.0'."),
     actor: str = ActorOpt,
     as_json: bool = JsonOpt,
+    check: bool = CheckOpt,
 ) -> None:
     """Import a reference list; its format (person, Democracy Club, register) is told by the header.
 
@@ -125,7 +146,7 @@ def import_reference_cmd(
     Example: vetline import reference candidates.csv --list dc-2021 --kind candidates
     --source candidates.democracyclub.org.uk --licence "CC BY 4.0"
     """
-    with _progress(f"list {list_name}") as progress, session_scope() as session:
+    with _progress(f"list {list_name}") as progress, _session(check) as session:
         summary = import_reference(
             session,
             file,
@@ -136,7 +157,7 @@ def import_reference_cmd(
             actor=_actor(actor),
             progress=progress,
         )
-    _print(summary, as_json)
+    _print(summary, as_json, check)
 
 
 @app.command("screen")
