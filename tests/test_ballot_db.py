@@ -131,3 +131,26 @@ def test_cli_electorate_without_rules_is_a_clear_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["electorate", "--out", str(tmp_path / "x.csv")])
     assert isinstance(res.exception, InputError)
     assert "--rules" in res.exception.detail
+
+
+def test_an_open_case_in_the_review_tables_counts(session: Session) -> None:
+    from sqlalchemy import select
+
+    from vetline.db.review import Case
+
+    _seed(session)
+    a2 = session.scalars(select(Application).where(Application.external_id == "A2")).one()
+    session.add(Case(application_id=a2.id, track="conduct", status="claimed", rulebook_version="1"))
+    session.commit()
+    verdicts = {v.person.id: v for v in electorate(session, load_rules("labour-2016")).verdicts}
+    assert (verdicts["A2"].eligible, verdicts["A2"].reason) == ("no", "open_case")
+    lib = {
+        v.person.id: v
+        for v in electorate(session, load_rules("libdem"), date(2016, 8, 22)).verdicts
+    }
+    assert lib["M1"].eligible == "yes"
+    case = session.scalars(select(Case)).one()
+    case.status = "closed"
+    session.commit()
+    verdicts = {v.person.id: v for v in electorate(session, load_rules("labour-2016")).verdicts}
+    assert verdicts["A2"].eligible == "yes"
