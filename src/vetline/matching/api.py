@@ -106,4 +106,8 @@ def dedupe_frame(
         return pd.DataFrame(columns=HIT_COLUMNS)
     features = build_features(records)
     levels = compare_levels(features, None, engine=engine)
+    # the other records sharing the name, not counting the left record itself
+    levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
+    # identical applications are the duplicates sought: no one-person-one-entry competition
+    levels["r_compete"] = False
     return score_levels(levels, records, records, threshold=threshold)

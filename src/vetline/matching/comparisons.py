@@ -10,7 +10,8 @@ co-resident as the same person.
 
 The SQL is written once with a few dialect placeholders so DuckDB and Spark run the same
 comparisons: {jw}(a, b) Jaro-Winkler similarity, {dl}(a, b) Damerau-Levenshtein distance,
-{has}(list, x) list membership, {overlap}(a, b) lists share an element.
+{has}(list, x) list membership, {overlap}(a, b) lists share an element, {all}(a, b) list a
+holds every element of b.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ FIRST_NAME = Field(
         "missing",
         "swapped with last name",
         "exact",
+        "exact, middle name on one side only",
+        "exact, middle names differ",
         "nickname",
         "typo",
         "initial agrees",
@@ -47,14 +50,17 @@ FIRST_NAME = Field(
     f"""CASE
       WHEN l.fn = '' OR r.fn = '' THEN 0
       WHEN {SWAPPED} THEN 1
-      WHEN l.fn = r.fn AND length(l.fn) > 1 THEN 2
-      WHEN {{has}}(l.fn_keys, r.fn) OR {{has}}(r.fn_keys, l.fn) THEN 3
+      WHEN l.fn = r.fn AND length(l.fn) > 1 AND l.fn_mid_init = r.fn_mid_init THEN 2
+      WHEN l.fn = r.fn AND length(l.fn) > 1 AND (l.fn_mid_init = '' OR r.fn_mid_init = '')
+           THEN 3
+      WHEN l.fn = r.fn AND length(l.fn) > 1 THEN 4
+      WHEN {{has}}(l.fn_keys, r.fn) OR {{has}}(r.fn_keys, l.fn) THEN 5
       WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND ({{jw}}(l.fn, r.fn) >= 0.92
-           OR (least(length(l.fn), length(r.fn)) >= 4 AND {{dl}}(l.fn, r.fn) <= 1)) THEN 4
-      WHEN (length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_init = r.fn_init THEN 5
-      WHEN {{has}}(r.fn_mid, l.fn) OR {{has}}(l.fn_mid, r.fn) THEN 6
-      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{jw}}(l.fn, r.fn) >= 0.8 THEN 7
-      ELSE 8 END""",
+           OR (least(length(l.fn), length(r.fn)) >= 4 AND {{dl}}(l.fn, r.fn) <= 1)) THEN 6
+      WHEN (length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_init = r.fn_init THEN 7
+      WHEN {{has}}(r.fn_mid, l.fn) OR {{has}}(l.fn_mid, r.fn) THEN 8
+      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{jw}}(l.fn, r.fn) >= 0.8 THEN 9
+      ELSE 10 END""",
 )
 
 LAST_NAME = Field(
@@ -94,8 +100,11 @@ DATE_OF_BIRTH = Field(
       ELSE 4 END""",
 )
 
-_ADDR_EQ = """(l.addr <> '' AND r.addr <> '' AND (l.addr = r.addr OR (l.addr_no <> ''
-      AND l.addr_no = r.addr_no AND {jw}(l.addr, r.addr) >= 0.9)))"""
+# the same address: equal, or one is the other with words left out ("Flat 5, 49 Parry Road,
+# Sheffield" / "49 Parry Road"), or the same house number on a near-identical street line
+_ADDR_EQ = """(l.addr <> '' AND r.addr <> '' AND (l.addr = r.addr
+      OR {all}(l.addr_tokens, r.addr_tokens) OR {all}(r.addr_tokens, l.addr_tokens)
+      OR (l.addr_no <> '' AND l.addr_no = r.addr_no AND {jw}(l.addr, r.addr) >= 0.9)))"""
 
 ADDRESS = Field(
     "address",
@@ -151,6 +160,11 @@ EVIDENCE_FIELDS = ("date_of_birth", "address", "email", "phone")
 def level_select(dialect: dict[str, str]) -> str:
     """The SELECT list computing every field's level code for a pair aliased l, r."""
     parts = [f.sql.format(**dialect) + f" AS {f.name}" for f in FIELDS]
+    parts += [
+        "r.name_n AS r_name_n",
+        "r.ident AS r_ident",
+        "r.has_other AS r_compete",
+    ]
     return ",\n  ".join(parts)
 
 
@@ -159,10 +173,12 @@ DUCKDB_DIALECT = {
     "dl": "damerau_levenshtein",
     "has": "list_contains",
     "overlap": "list_has_any",
+    "all": "list_has_all",
 }
 SPARK_DIALECT = {
     "jw": "vl_jaro_winkler",
     "dl": "vl_damerau_levenshtein",
     "has": "array_contains",
     "overlap": "arrays_overlap",
+    "all": "vl_has_all",
 }

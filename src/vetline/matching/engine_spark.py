@@ -27,7 +27,7 @@ def _spark() -> Any:
     try:
         from pyspark.sql import SparkSession
         from pyspark.sql.functions import udf
-        from pyspark.sql.types import DoubleType, IntegerType
+        from pyspark.sql.types import BooleanType, DoubleType, IntegerType
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingExtra("spark", "pyspark") from exc
     if _SESSION is not None:
@@ -62,7 +62,13 @@ def _spark() -> Any:
             return None
         return int(DamerauLevenshtein.distance(a, b))
 
+    def has_all(big, small):  # type: ignore[no-untyped-def]
+        if big is None or small is None:
+            return None
+        return set(small) <= set(big)
+
     session.udf.register("vl_jaro_winkler", udf(jaro_winkler, DoubleType()))
+    session.udf.register("vl_has_all", udf(has_all, BooleanType()))
     session.udf.register("vl_damerau_levenshtein", udf(damerau, IntegerType()))
     _SESSION = session
     return session
@@ -75,11 +81,12 @@ def _to_spark(session: Any, features: pd.DataFrame) -> Any:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     frame["dob"] = frame["dob"].astype(object)
     schema = (
-        "idx long, fn string, fn_init string, fn_mid array<string>, fn_keys array<string>, "
-        "fn_sx string, ln string, ln_keys array<string>, ln_sx string, dob date, dob_y int, "
-        "dob_m int, dob_d int, dob_key string, pc string, pc_sector string, pc_district string, "
-        "pc_area string, addr string, addr_no string, email string, phone string, "
-        "has_other boolean"
+        "idx long, fn string, fn_init string, fn_mid array<string>, fn_mid_init string, "
+        "fn_keys array<string>, fn_sx string, ln string, ln_keys array<string>, ln_sx string, "
+        "dob date, dob_y int, dob_m int, dob_d int, dob_key string, pc string, "
+        "pc_sector string, pc_district string, "
+        "pc_area string, addr string, addr_no string, addr_tokens array<string>, "
+        "email string, phone string, has_other boolean, name_n long, ident long"
     )
     rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
     return session.createDataFrame(rows, schema=schema)
@@ -108,9 +115,15 @@ def compare(
         out = pd.DataFrame({c: pd.Series([], dtype=np.int64) for c in ["l", "r"]})
         for f in FIELDS:
             out[f.name] = pd.Series([], dtype=np.int8)
+        out["r_name_n"] = pd.Series([], dtype=np.int64)
+        out["r_ident"] = pd.Series([], dtype=np.int64)
+        out["r_compete"] = pd.Series([], dtype=bool)
         return out
     out["l"] = out["l"].astype(np.int64)
     out["r"] = out["r"].astype(np.int64)
     for f in FIELDS:
         out[f.name] = out[f.name].astype(np.int8)
+    out["r_name_n"] = out["r_name_n"].astype(np.int64)
+    out["r_ident"] = out["r_ident"].astype(np.int64)
+    out["r_compete"] = out["r_compete"].astype(bool)
     return out.sort_values(["l", "r"], ignore_index=True)

@@ -41,6 +41,7 @@ FEATURE_COLUMNS = (
     "fn",
     "fn_init",
     "fn_mid",
+    "fn_mid_init",
     "fn_keys",
     "fn_sx",
     "ln",
@@ -57,9 +58,12 @@ FEATURE_COLUMNS = (
     "pc_area",
     "addr",
     "addr_no",
+    "addr_tokens",
     "email",
     "phone",
     "has_other",
+    "name_n",
+    "ident",
 )
 
 
@@ -93,6 +97,7 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
     out["fn"] = first.map(lambda p: p.first)
     out["fn_init"] = out["fn"].str[:1]
     out["fn_mid"] = first.map(lambda p: list(p.others))
+    out["fn_mid_init"] = first.map(lambda p: "".join(o[:1] for o in p.others))
     out["fn_keys"] = _per_unique(out["fn"], lambda f: sorted(name_variants(f)))
     out["fn_sx"] = _per_unique(out["fn"], lambda f: jellyfish.soundex(f) if f.isascii() else f)
     last = _per_unique(_text_column(frame, "last_name"), parse_last_name).reset_index(drop=True)
@@ -123,6 +128,7 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
         drop=True
     )
     out["addr_no"] = _per_unique(out["addr"], house_number)
+    out["addr_tokens"] = _per_unique(out["addr"], lambda a: sorted(set(a.split())))
     out["email"] = _per_unique(_text_column(frame, "email"), normalise_email).reset_index(drop=True)
     out["phone"] = _per_unique(_text_column(frame, "phone"), normalise_phone).reset_index(drop=True)
     out["has_other"] = (
@@ -131,5 +137,12 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
         | (out["addr"] != "")
         | (out["email"] != "")
         | (out["phone"] != "")
+    )
+    # how many records in this frame carry the same folded name: a name shared by many is
+    # weaker evidence (term frequency), and identical records cannot be told apart (ties)
+    out["name_n"] = out.groupby(["fn", "ln"])["idx"].transform("size").astype("int64")
+    ident_cols = ["fn", "fn_mid_init", "ln", "dob_key", "pc", "addr", "email", "phone"]
+    out["ident"] = pd.util.hash_pandas_object(out[ident_cols].astype(str), index=False).astype(
+        "int64"
     )
     return out[list(FEATURE_COLUMNS)]

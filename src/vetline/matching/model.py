@@ -2,8 +2,18 @@
 
 The score of a pair is a calibrated probability that both records are the same person:
 
-    log2 odds = prior + Σ weight(field, level) [+ name-only adjustment]
+    log2 odds = prior + Σ weight(field, level) [+ name-only] [+ name frequency] [+ ties]
     score     = 1 / (1 + 2 ** -log2 odds)
+
+- name frequency: when both names agree exactly, `name_frequency` bits per doubling of the
+  number of records on the other side that carry the same name (a common name is weaker
+  evidence than a rare one; term-frequency adjustment).
+- one person, one entry: a list with identity details (register, membership, party members)
+  holds each person once, so the records of one list compete for an applicant. A pair's odds
+  o become o / (1 + Σ other competitors' odds): a namesake at the same address loses to the
+  applicant's own entry, and k identical entries share one person. Records with names only
+  (a candidate list: one row per candidacy) do not compete. Not applied within one frame
+  (dedupe), where identical records are exactly the duplicates sought.
 
 Weights are in bits (log2 Bayes factors, like Fellegi-Sunter match weights), so an explanation
 can show each field's contribution and they add up to the score. They are estimated once on
@@ -30,16 +40,24 @@ class Model:
     version: str
     prior: float
     name_only: float
+    name_frequency: float
     weights: dict[str, tuple[float, ...]]  # field → weight per level code
     meta: dict[str, Any]
 
     def log2_odds(self, levels: pd.DataFrame) -> np.ndarray:
         """Sum the weights of each pair's levels (one row per pair, one column per field)."""
+        total = self.log2_odds_without_competition(levels)
+        out: np.ndarray = total + competition_bits(levels, total)
+        return out
+
+    def log2_odds_without_competition(self, levels: pd.DataFrame) -> np.ndarray:
+        """The pair on its own: prior + level weights + name-only + name frequency."""
         total = np.full(len(levels), self.prior, dtype=np.float64)
         for f in FIELDS:
             table = np.asarray(self.weights[f.name], dtype=np.float64)
             total += table[levels[f.name].to_numpy()]
         total += np.where(name_only_mask(levels), self.name_only, 0.0)
+        total += self.name_frequency * name_frequency_bits(levels)
         return total
 
     def score(self, levels: pd.DataFrame) -> np.ndarray:
@@ -51,6 +69,7 @@ class Model:
             "units": "log2 Bayes factor (bits)",
             "prior": round(self.prior, 4),
             "name_only": round(self.name_only, 4),
+            "name_frequency": round(self.name_frequency, 4),
             "weights": {
                 f.name: {
                     lvl: round(w, 4) for lvl, w in zip(f.levels, self.weights[f.name], strict=True)
@@ -63,6 +82,46 @@ class Model:
 
 def probability(log2_odds: np.ndarray) -> np.ndarray:
     out: np.ndarray = 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
+    return out
+
+
+EXACT_FIRST = (2, 3, 4)  # first-name levels where the first given name agrees exactly
+EXACT_LAST = 2
+
+
+def name_frequency_bits(levels: pd.DataFrame) -> np.ndarray:
+    """log2 of how many records on the other side share the name, for exact-name pairs."""
+    if "r_name_n" not in levels.columns:
+        return np.zeros(len(levels))
+    exact = np.isin(levels["first_name"].to_numpy(), EXACT_FIRST) & (
+        levels["last_name"].to_numpy() == EXACT_LAST
+    )
+    count = np.maximum(levels["r_name_n"].to_numpy(dtype=np.float64), 1.0)
+    return np.where(exact, np.log2(count), 0.0)
+
+
+def _group_keys(levels: pd.DataFrame) -> list[str]:
+    return ["l", "r_list"] if "r_list" in levels.columns else ["l"]
+
+
+def tie_counts(levels: pd.DataFrame) -> np.ndarray:
+    """For each pair, how many identical competing records its left record met."""
+    if "r_ident" not in levels.columns or levels.empty:
+        return np.ones(len(levels), dtype=np.int64)
+    k = levels.groupby([*_group_keys(levels), "r_ident"])["r"].transform("size").to_numpy()
+    return np.where(levels["r_compete"].to_numpy(dtype=bool), k, 1)
+
+
+def competition_bits(levels: pd.DataFrame, log2_odds: np.ndarray) -> np.ndarray:
+    """Bits removed by the one-person-one-entry rule: -log2(1 + Σ competitors' odds)."""
+    if "r_compete" not in levels.columns or levels.empty:
+        return np.zeros(len(levels))
+    compete = levels["r_compete"].to_numpy(dtype=bool)
+    odds = np.where(compete, np.exp2(np.clip(log2_odds, -60, 60)), 0.0)
+    keys = levels[_group_keys(levels)]
+    total = pd.Series(odds).groupby([keys[c].to_numpy() for c in keys.columns]).transform("sum")
+    others = np.maximum(total.to_numpy() - odds, 0.0)
+    out: np.ndarray = np.where(compete, -np.log2(1.0 + others), 0.0)
     return out
 
 
@@ -86,6 +145,7 @@ def model_from_json(data: dict[str, Any]) -> Model:
         version=str(data["version"]),
         prior=float(data["prior"]),
         name_only=float(data.get("name_only", 0.0)),
+        name_frequency=float(data.get("name_frequency", 0.0)),
         weights=weights,
         meta=dict(data.get("meta", {})),
     )
