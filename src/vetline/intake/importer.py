@@ -84,6 +84,17 @@ def import_members(
     return _import_people(session, Path(path), "members", actor, progress, file_name)
 
 
+_PEOPLE: dict[str, tuple[Any, tuple[str, ...], Callable[[Any], dict[str, Any]], dict[str, Any]]] = {
+    "applications": (
+        Application,
+        records.APPLICATION_FIELDS,
+        records.application_record,
+        {"status": ApplicationStatus.RECEIVED},
+    ),
+    "members": (Member, records.MEMBER_FIELDS, records.member_record, {}),
+}
+
+
 def _import_people(
     session: Session,
     path: Path,
@@ -96,20 +107,9 @@ def _import_people(
     csv = CsvFile(path, name=file_name)
     fmt = detect.APPLICATIONS if kind == "applications" else detect.MEMBERS
     now = utcnow()
+    model, fields, to_record, new_values = _PEOPLE[kind]
     try:
         imp = _start(session, kind, fmt.name, csv, actor, None)
-        if kind == "applications":
-            model: Any = Application
-            fields, to_record = records.APPLICATION_FIELDS, records.application_record
-            on_insert: Callable[[], dict[str, Any]] = lambda: {  # noqa: E731
-                "status": ApplicationStatus.RECEIVED,
-                "created_at": now,
-                "updated_at": now,
-            }
-        else:
-            model = Member
-            fields, to_record = records.MEMBER_FIELDS, records.member_record  # type: ignore[assignment]
-            on_insert = lambda: {"created_at": now, "updated_at": now}  # noqa: E731
         up = Upserter(
             session,
             model,
@@ -117,8 +117,8 @@ def _import_people(
             entity=kind.removesuffix("s"),
             import_id=imp.id,
             now=now,
-            on_insert=on_insert,
-            on_update=lambda: {"updated_at": now},
+            insert_values={**new_values, "created_at": now, "updated_at": now},
+            update_values={"updated_at": now},
         )
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
         up.flush()
@@ -183,8 +183,8 @@ def import_reference(
             now=now,
             where=ReferenceEntry.list_id == ref.id,
             scope={"list_id": ref.id},
-            on_insert=lambda: {"added_in_version": version, "changed_in_version": version},
-            on_update=lambda: {"changed_in_version": version},
+            insert_values={"added_in_version": version, "changed_in_version": version},
+            update_values={"changed_in_version": version},
             track_removed=True,
         )
         to_entry, key, key_field = records.entry_builder(fmt)

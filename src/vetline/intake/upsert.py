@@ -6,7 +6,6 @@ keys and hashes once, then write in chunks with SQLAlchemy 2 bulk `insert()`/`up
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,7 @@ CHUNK = 5000
 class Upserter:
     """Collects records for one table and writes them in chunks inside the caller's transaction.
 
-    `on_insert` / `on_update` add the columns that are not content (versions, timestamps);
+    `insert_values` / `update_values` add the columns that are not content (versions, timestamps);
     `scope` adds a fixed column to every insert (a reference entry's list); `where` limits
     the lookup of existing records to that scope.
     """
@@ -38,14 +37,15 @@ class Upserter:
         now: datetime,
         where: Any = None,
         scope: dict[str, Any] | None = None,
-        on_insert: Callable[[], dict[str, Any]] = dict,
-        on_update: Callable[[], dict[str, Any]] = dict,
+        insert_values: dict[str, Any] | None = None,
+        update_values: dict[str, Any] | None = None,
         track_removed: bool = False,
     ) -> None:
         self.session, self.model, self.fields = session, model, fields
         self.entity, self.import_id, self.now = entity, import_id, now
         self.scope = scope or {}
-        self.on_insert, self.on_update = on_insert, on_update
+        self.insert_values = insert_values or {}
+        self.update_values = update_values or {}
         self.track_removed = track_removed
         self.where = where
         # Reference lists need every existing key up front (absent ones are removed); people
@@ -94,7 +94,7 @@ class Upserter:
             old = existing.get(key)
             if old is None:
                 row = {"external_id": key, "content_hash": digest, **self.scope, **record}
-                inserts.append(row | self.on_insert())
+                inserts.append(row | self.insert_values)
             elif old[1] != digest or old[2] is not None:
                 updates.append((old[0], record | {"content_hash": digest}, old[2]))
             else:
@@ -135,7 +135,7 @@ class Upserter:
                     "changed_at": self.now,
                 }
             )
-            extra = self.on_update()
+            extra = dict(self.update_values)
             if self.track_removed:
                 extra["removed_in_version"] = None
             rows.append({"id": pk, **record, **extra})
