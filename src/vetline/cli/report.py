@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import typer
 from vetline.cli.app import app, console
 from vetline.db import session_scope
 from vetline.errors import InputError
-from vetline.oversight import ReportOptions, figures, render
+from vetline.oversight import ReportOptions, write_report
 from vetline.oversight.figures import PAST_EXCLUDED, PAST_TOTAL
 
 
@@ -84,12 +83,7 @@ def report(
         capacity_window_days=capacity_days,
     )
     with session_scope() as session:
-        data = figures(session, options)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(data), encoding="utf-8")
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        data = write_report(session, out, json_out=json_out, options=options)
     s, k, p = data["surge"], data["capacity"], data["projection"]
     console.print(
         f"{s['total']:,} applications, {len(s['bursts'])} burst(s) above the expected range; "

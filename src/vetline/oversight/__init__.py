@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from vetline.oversight.figures import ReportOptions, compute_figures, figures
 from vetline.oversight.html import render
+from vetline.oversight.report import write_report
 
-__all__ = ["ReportOptions", "compute_figures", "figures", "render"]
+__all__ = ["ReportOptions", "compute_figures", "figures", "render", "write_report"]

@@ -8,7 +8,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetline.db.people import Application, ApplicationStatus
-from vetline.db.review import Case, CaseKind, CaseOutcome, CaseStatus, Decision, DecisionKind, User
+from vetline.db.review import (
+    Case,
+    CaseKind,
+    CaseOutcome,
+    CaseStatus,
+    Decision,
+    DecisionKind,
+    Track,
+    User,
+)
 from vetline.db.screening import Hit
 from vetline.oversight.records import NO_SOURCE, ApplicationRecord, CaseRecord
 
@@ -49,41 +58,54 @@ def load_applications(session: Session) -> list[ApplicationRecord]:
     adverse: set[int] = set()
     admitted: set[int] = set()
     overturned: set[int] = set()
-    for c in session.scalars(select(Case)):
-        if c.kind == CaseKind.APPEAL:
-            if c.status == CaseStatus.CLOSED and c.final_outcome == CaseOutcome.OVERTURN:
-                overturned.add(c.application_id)
+    cases = select(Case.application_id, Case.kind, Case.track, Case.status, Case.final_outcome)
+    for app_id, kind, track, status, outcome in session.execute(cases):
+        closed = status == CaseStatus.CLOSED
+        if kind == CaseKind.APPEAL:
+            if closed and outcome == CaseOutcome.OVERTURN:
+                overturned.add(app_id)
             continue
-        if c.track == "conduct":
-            referred.add(c.application_id)
-        if c.status == CaseStatus.CLOSED:
-            if c.final_outcome in CaseOutcome.ADVERSE:
-                adverse.add(c.application_id)
-            elif c.final_outcome is not None:
-                admitted.add(c.application_id)
+        if track == Track.CONDUCT:
+            referred.add(app_id)
+        if closed and outcome in CaseOutcome.ADVERSE:
+            adverse.add(app_id)
+        elif closed and outcome is not None:
+            admitted.add(app_id)
     out = []
-    for a in session.scalars(select(Application).order_by(Application.id)):
-        excluded = (a.status == ApplicationStatus.REJECTED or a.id in adverse) and (
-            a.id not in overturned
-        )
+    columns = select(
+        Application.id,
+        Application.applied_at,
+        Application.source,
+        Application.email,
+        Application.phone,
+        Application.payment_ref,
+        Application.address,
+        Application.postcode,
+        Application.status,
+    ).order_by(Application.id)
+    # plain columns, not ORM objects: the dashboard calls this on a 128,000-application surge
+    for pk, applied, source, email, phone, ref, address, postcode, status in session.execute(
+        columns
+    ):
+        excluded = (status == ApplicationStatus.REJECTED or pk in adverse) and pk not in overturned
         decided = (
             excluded
-            or a.id in admitted
-            or a.id in overturned
-            or a.status in (ApplicationStatus.ADMITTED, ApplicationStatus.PROVISIONAL)
+            or pk in admitted
+            or pk in overturned
+            or status in (ApplicationStatus.ADMITTED, ApplicationStatus.PROVISIONAL)
         )
         out.append(
             ApplicationRecord(
-                id=a.id,
-                applied_at=a.applied_at,
-                source=a.source or NO_SOURCE,
-                email=a.email,
-                phone=a.phone,
-                payment_ref=a.payment_ref,
-                address=a.address,
-                postcode=a.postcode,
-                has_hit=a.id in with_hits,
-                referred=a.id in referred or a.status == ApplicationStatus.REFERRED,
+                id=pk,
+                applied_at=applied,
+                source=source or NO_SOURCE,
+                email=email,
+                phone=phone,
+                payment_ref=ref,
+                address=address,
+                postcode=postcode,
+                has_hit=pk in with_hits,
+                referred=pk in referred or status == ApplicationStatus.REFERRED,
                 decided=decided,
                 excluded=excluded,
             )
