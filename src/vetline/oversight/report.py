@@ -17,7 +17,7 @@ def write_report(
     out: Path,
     *,
     json_out: Path | None = None,
-    options: ReportOptions = ReportOptions(),  # noqa: B008 - frozen, safe as a default
+    options: ReportOptions = ReportOptions(),  # frozen: safe as a default
 ) -> dict[str, Any]:
     """Write the self-contained HTML report (and the figures as JSON); return the figures."""
     data = figures(session, options)
