@@ -170,3 +170,43 @@ def test_bands_and_version_are_documented() -> None:
     assert set(BANDS) == {"match", "possible", "name-only"}
     assert shipped_model().version == MODEL_VERSION
     assert 0 < REVIEW_THRESHOLD < 0.5
+
+
+def test_identical_entries_on_one_list_share_one_person() -> None:
+    """A register lists each elector once: father and son of the same name at the same
+    address cannot both be the applicant, and the evidence cannot say which one is."""
+    me = {
+        "id": "a1",
+        "first_name": "Iolo",
+        "last_name": "Davies",
+        "postcode": "S17 2SA",
+        "address": "30 School Grove",
+        "date_of_birth": "1987-02-25",
+    }
+    entry = {
+        "first_name": "Iolo",
+        "last_name": "Davies",
+        "postcode": "S17 2SA",
+        "address": "30 School Grove, Sheffield",
+    }
+    register = frame({"id": "r-son", **entry}, {"id": "r-father", **entry})
+    alone = screen_frames(frame(me), register.iloc[[0]], threshold=0.0)
+    both = screen_frames(frame(me), register, threshold=0.0).set_index("right_id")
+    assert alone.iloc[0]["score"] > 0.9
+    assert both.loc["r-son", "score"] == pytest.approx(both.loc["r-father", "score"])
+    assert both["score"].max() < 0.5
+    assert both["score"].sum() <= 1.0
+    levels = [e["level"] for e in both.loc["r-son", "explanation"]]
+    assert "competing entries" in levels
+
+
+def test_same_person_on_two_lists_in_one_call_keeps_both_hits() -> None:
+    entry = {k: v for k, v in APPLICANT.items() if k != "id"}
+    right = frame(
+        {"id": "reg-1", **entry, "list": "register"},
+        {"id": "pm-1", **entry, "list": "party_members"},
+    )
+    hits = screen_frames(frame(APPLICANT), right).set_index("right_id")
+    assert hits.loc["reg-1", "score"] > 0.9 and hits.loc["pm-1", "score"] > 0.9
+    one_list = screen_frames(frame(APPLICANT), right.drop(columns=["list"]))
+    assert one_list["score"].max() < 0.9  # as one list they are two entries for one person

@@ -14,7 +14,9 @@ the same person (≥ 0.5 claims it); `band` is the reviewer label (see `vetline.
 `explanation` lists each compared field's level, detail and weight in bits.
 
 Input frames have a string `id` and any of `first_name, last_name, date_of_birth, postcode,
-address, email, phone` (a missing column means "not known").
+address, email, phone` (a missing column means "not known"). The right frame of
+`screen_frames` is one list; to pass several lists at once add a `list` column (records of one
+list compete for an applicant: a list holds each person once).
 """
 
 from __future__ import annotations

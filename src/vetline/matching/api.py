@@ -13,9 +13,19 @@ from vetline.matching.comparisons import FIELDS
 from vetline.matching.engines import compare_levels
 from vetline.matching.explain import explain_pair
 from vetline.matching.features import PERSON_FIELDS, build_features
-from vetline.matching.model import Model, name_only_mask, shipped_model
+from vetline.matching.model import (
+    Model,
+    competition_bits,
+    name_frequency_bits,
+    name_only_mask,
+    probability,
+    shipped_model,
+)
 
 HIT_COLUMNS = ["left_id", "right_id", "score", "band", "explanation"]
+# Optional right-hand column naming the list each record belongs to. The records of one list
+# compete for an applicant (a list holds each person once); without it, `right` is one list.
+LIST_COLUMN = "list"
 
 
 def _check(frame: pd.DataFrame, name: str) -> None:
@@ -44,10 +54,26 @@ def score_levels(
     model = model or shipped_model()
     if levels.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
-    scores = model.score(levels)
+    raw = model.log2_odds_without_competition(levels)
+    competition = competition_bits(levels, raw)
+    scores = probability(raw + competition)
+    # competitors: other entries of the same list for this applicant worth at least 1% odds
+    rivals = np.zeros(len(levels), dtype=np.int64)
+    if "r_compete" in levels.columns:
+        strong = (np.exp2(np.clip(raw, -60, 60)) >= 0.01) & levels["r_compete"].to_numpy(bool)
+        keys = ["l", "r_list"] if "r_list" in levels.columns else ["l"]
+        counts = (
+            pd.Series(strong.astype(np.int64))
+            .groupby([levels[k].to_numpy() for k in keys])
+            .transform("sum")
+        )
+        rivals = np.maximum(counts.to_numpy() - strong.astype(np.int64), 0)
     keep = scores >= threshold
     levels = levels.loc[keep].reset_index(drop=True)
     scores = scores[keep]
+    competition = competition[keep]
+    rivals = rivals[keep]
+    name_bits = model.name_frequency * name_frequency_bits(levels)
     if levels.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
     name_only = name_only_mask(levels)
@@ -56,8 +82,21 @@ def score_levels(
     lrec = _records(left, lpos)
     rrec = _records(right, rpos)
     codes = levels[[f.name for f in FIELDS]].to_numpy()
+    name_counts = (
+        levels["r_name_n"].to_numpy() if "r_name_n" in levels.columns else np.ones(len(levels))
+    )
     explanations = [
-        explain_pair(model, codes[i].tolist(), bool(name_only[i]), lrec[i], rrec[i])
+        explain_pair(
+            model,
+            codes[i].tolist(),
+            bool(name_only[i]),
+            lrec[i],
+            rrec[i],
+            name_count=int(name_counts[i]),
+            name_bits=float(name_bits[i]),
+            competition=float(competition[i]),
+            competitors=int(rivals[i]),
+        )
         for i in range(len(levels))
     ]
     hits = pd.DataFrame(
@@ -81,12 +120,20 @@ def screen_frames(
     threshold: float = REVIEW_THRESHOLD,
     engine: str = "duckdb",
 ) -> pd.DataFrame:
-    """Candidate pairs (left record, right record) scoring at or above `threshold`."""
+    """Candidate pairs (left record, right record) scoring at or above `threshold`.
+
+    `right` is one list (a register, a membership, a party's members): its records compete
+    for each applicant, since a list holds each person once. To screen several lists in one
+    call, give `right` a `list` column naming each record's list.
+    """
     _check(left, "left")
     _check(right, "right")
     if left.empty or right.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
     levels = compare_levels(build_features(left), build_features(right), engine=engine)
+    if LIST_COLUMN in right.columns and not levels.empty:
+        lists = right[LIST_COLUMN].astype(str).to_numpy()
+        levels["r_list"] = lists[levels["r"].to_numpy()]
     return score_levels(levels, left, right, threshold=threshold)
 
 

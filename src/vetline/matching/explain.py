@@ -66,8 +66,17 @@ def explain_pair(
     name_only: bool,
     left: Mapping[str, Any],
     right: Mapping[str, Any],
+    *,
+    name_count: int = 1,
+    name_bits: float = 0.0,
+    competition: float = 0.0,
+    competitors: int = 0,
 ) -> list[dict[str, Any]]:
-    """The explanation of one pair: a list of {field, level, detail, weight} dicts."""
+    """The explanation of one pair: a list of {field, level, detail, weight} dicts.
+
+    Besides the fields: the name-frequency adjustment (a common name is weaker evidence), the
+    competition of other entries of the same list, the name-only note and the base rate.
+    """
     out: list[dict[str, Any]] = []
     for f, code in zip(FIELDS, levels, strict=True):
         if code == 0:
@@ -79,6 +88,30 @@ def explain_pair(
                 "level": level,
                 "detail": _detail(f.name, level, left, right),
                 "weight": round(model.weights[f.name][code], 2),
+            }
+        )
+    if name_count > 1 and abs(name_bits) >= 0.005:
+        out.append(
+            {
+                "field": "name_frequency",
+                "level": "common name",
+                "detail": f"{name_count} records on the other side have this name",
+                "weight": round(name_bits, 2),
+            }
+        )
+    if competition <= -0.005:
+        out.append(
+            {
+                "field": "competition",
+                "level": "competing entries",
+                "detail": (
+                    f"{competitors} other entr{'y' if competitors == 1 else 'ies'} on this list "
+                    "also fit"
+                    if competitors
+                    else "other entries on this list fit weakly"
+                )
+                + ", and a list holds each person once",
+                "weight": round(competition, 2),
             }
         )
     if name_only:
@@ -101,7 +134,12 @@ def explain_pair(
     return out
 
 
-_LABELS = {f.name: f.label for f in FIELDS} | {"evidence": "evidence", "prior": "base rate"}
+_LABELS = {f.name: f.label for f in FIELDS} | {
+    "evidence": "evidence",
+    "prior": "base rate",
+    "name_frequency": "name",
+    "competition": "list",
+}
 
 
 def explain_text(explanation: Sequence[Mapping[str, Any]]) -> str:
@@ -116,7 +154,7 @@ def explain_text(explanation: Sequence[Mapping[str, Any]]) -> str:
         label = _LABELS.get(field, field.replace("_", " "))
         level = str(item.get("level", ""))
         detail = str(item.get("detail", ""))
-        if field == "evidence":
+        if field in ("evidence", "name_frequency", "competition"):
             parts.append(f"{level}: {detail}, {weight:+.1f}")
             continue
         text = f"{label}: {level}"
