@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +31,10 @@ def get_db(request: Request) -> Iterator[Session]:
     with session_scope(get_engine(ws.core.db_url)) as session:
         yield session
 
+
+MAX_ID = 2**31 - 1  # a database integer: bigger ids cannot exist, so refuse them as input
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]

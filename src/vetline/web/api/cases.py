@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vetline.cases import service
 from vetline.cases.queue import summarise
-from vetline.web.deps import SessionDep, scope
+from vetline.web.deps import MAX_ID, PathId, SessionDep, scope
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 ReadCases = Annotated[Any, Depends(scope("cases:read"))]
 WriteCases = Annotated[Any, Depends(scope("cases:write"))]
+DbInt = Annotated[int, Field(ge=1, le=MAX_ID)]
 StatusName = Literal["awaiting_response", "open", "claimed", "proposed", "closed"]
 Refusals: dict[int | str, dict[str, Any]] = {403: {}, 404: {}, 409: {}, 422: {}}
 
@@ -50,7 +51,7 @@ class DecisionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    case_id: int
+    case_id: PathId
     kind: str
     outcome: str
     is_final: bool
@@ -64,8 +65,8 @@ class ProposeIn(BaseModel):
     outcome: Literal["admit", "reject", "exclude", "uphold", "overturn"]
     reason: str = Field(min_length=1, max_length=5000)
     clause_ids: list[str] = Field(default=[], max_length=50)
-    evidence_hit_ids: list[int] = Field(default=[], max_length=200)
-    cleared_hit_ids: list[int] = Field(
+    evidence_hit_ids: list[DbInt] = Field(default=[], max_length=200)
+    cleared_hit_ids: list[DbInt] = Field(
         default=[], max_length=200, description="hits judged 'not the same person'"
     )
 
@@ -85,7 +86,7 @@ class AppealIn(BaseModel):
 class ResponseIn(BaseModel):
     body: str = Field(min_length=1, max_length=20000)
     channel: Literal["email", "letter", "phone"] = "email"
-    notice_id: int | None = None
+    notice_id: DbInt | None = None
 
 
 class IdOut(BaseModel):
@@ -117,57 +118,59 @@ def claim_next(user: WriteCases, session: SessionDep) -> ClaimResult:
 
 
 @router.get("/{case_id}", responses=Refusals)
-def case_detail(case_id: int, user: ReadCases, session: SessionDep) -> dict[str, Any]:
+def case_detail(case_id: PathId, user: ReadCases, session: SessionDep) -> dict[str, Any]:
     """Applicant, hits with explanations and matched records, clauses, notices, decisions."""
     return service.case_detail(session, user, case_id).to_json()
 
 
 @router.post("/{case_id}/claim", response_model=CaseOut, responses=Refusals)
-def claim(case_id: int, user: WriteCases, session: SessionDep) -> CaseOut:
+def claim(case_id: PathId, user: WriteCases, session: SessionDep) -> CaseOut:
     """Claim one named case."""
     return _case(service.claim(session, user, case_id))
 
 
 @router.post("/{case_id}/release", status_code=204, responses=Refusals)
-def release(case_id: int, user: WriteCases, session: SessionDep) -> None:
+def release(case_id: PathId, user: WriteCases, session: SessionDep) -> None:
     """Put a case you hold back in the queue."""
     service.release(session, user, case_id)
 
 
 @router.post("/{case_id}/propose", response_model=DecisionOut, responses=Refusals)
-def propose(case_id: int, body: ProposeIn, user: WriteCases, session: SessionDep) -> DecisionOut:
+def propose(case_id: PathId, body: ProposeIn, user: WriteCases, session: SessionDep) -> DecisionOut:
     """Record your judgement: final when not adverse, else it waits for a second senior."""
     decision = service.propose(session, user, case_id, **body.model_dump())
     return DecisionOut.model_validate(decision)
 
 
 @router.post("/{case_id}/approve", response_model=DecisionOut, responses=Refusals)
-def approve(case_id: int, body: ApproveIn, user: WriteCases, session: SessionDep) -> DecisionOut:
+def approve(case_id: PathId, body: ApproveIn, user: WriteCases, session: SessionDep) -> DecisionOut:
     """A second, different senior reviewer approves an adverse proposal (four eyes)."""
     return DecisionOut.model_validate(service.approve(session, user, case_id, reason=body.reason))
 
 
 @router.post("/{case_id}/return", response_model=DecisionOut, responses=Refusals)
-def return_(case_id: int, body: ReasonIn, user: WriteCases, session: SessionDep) -> DecisionOut:
+def return_(case_id: PathId, body: ReasonIn, user: WriteCases, session: SessionDep) -> DecisionOut:
     """Send an adverse proposal back to the reviewer, with a reason."""
     return DecisionOut.model_validate(service.return_(session, user, case_id, reason=body.reason))
 
 
 @router.post("/{case_id}/appeal", response_model=CaseOut, status_code=201, responses=Refusals)
-def appeal(case_id: int, body: AppealIn, user: WriteCases, session: SessionDep) -> CaseOut:
+def appeal(case_id: PathId, body: AppealIn, user: WriteCases, session: SessionDep) -> CaseOut:
     """Lodge the applicant's appeal: a new case, heard by someone not involved before."""
     appeal_case = service.appeal(session, user, case_id, grounds=body.grounds)
     return _case(summarise(session, appeal_case))
 
 
 @router.post("/{case_id}/responses", response_model=IdOut, status_code=201, responses=Refusals)
-def add_response(case_id: int, body: ResponseIn, user: WriteCases, session: SessionDep) -> IdOut:
+def add_response(case_id: PathId, body: ResponseIn, user: WriteCases, session: SessionDep) -> IdOut:
     """Record what the applicant said back."""
     response = service.record_response(session, user, case_id, **body.model_dump())
     return IdOut(id=response.id)
 
 
 @router.post("/{case_id}/conflicts", response_model=IdOut, status_code=201, responses=Refusals)
-def declare_conflict(case_id: int, body: ReasonIn, user: WriteCases, session: SessionDep) -> IdOut:
+def declare_conflict(
+    case_id: PathId, body: ReasonIn, user: WriteCases, session: SessionDep
+) -> IdOut:
     """Declare a conflict of interest: you are kept off this case and its appeals."""
     return IdOut(id=service.declare_conflict(session, user, case_id, reason=body.reason).id)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vetline.cases.service import list_notices
 from vetline.users import Permission, require
-from vetline.web.deps import SessionDep, scope
+from vetline.web.deps import QueryId, SessionDep, scope
 
 router = APIRouter(prefix="/api/notices", tags=["notices"])
 
@@ -39,8 +39,8 @@ class NoticeOut(BaseModel):
 def notices(
     user: ReadCases,
     session: SessionDep,
-    case_id: Annotated[int | None, Query()] = None,
-    application_id: Annotated[int | None, Query()] = None,
+    case_id: QueryId = None,
+    application_id: QueryId = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[NoticeOut]:
     """Notices, newest first; filter by case or application."""

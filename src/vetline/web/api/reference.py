@@ -15,7 +15,7 @@ from vetline.users import Permission, require
 from vetline.web import reference
 from vetline.web.api.applications import ImportOut
 from vetline.web.api.schemas import HitOut
-from vetline.web.deps import SessionDep, scope
+from vetline.web.deps import PathId, SessionDep, scope
 from vetline.web.uploads import saved_upload
 
 router = APIRouter(prefix="/api/reference-lists", tags=["reference lists"])
@@ -32,7 +32,7 @@ class ListOut(BaseModel):
     kind: str
     source: str | None
     licence: str | None
-    version: int
+    version: PathId
     active: bool
     imported_at: datetime
     entries: int = 0
@@ -118,7 +118,9 @@ def upload_version(
 
 
 @router.get("/{name}/versions/{version}/hits", response_model=list[HitOut])
-def version_hits(name: str, version: int, user: ReadReference, session: SessionDep) -> list[HitOut]:
+def version_hits(
+    name: str, version: PathId, user: ReadReference, session: SessionDep
+) -> list[HitOut]:
     """What the re-screen found: hits that are new because of this version of the list."""
     require(user, Permission.READ_CASES)
     lst = reference.get_list(session, name)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vetline.users import authenticate
 from vetline.web import tokens
-from vetline.web.deps import SCOPES, ApiPrincipal, SessionDep, WebSettingsDep
+from vetline.web.deps import SCOPES, ApiPrincipal, PathId, SessionDep, WebSettingsDep
 from vetline.web.security import clear_failures, login_blocked, record_failure
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
@@ -67,6 +67,6 @@ def list_tokens(principal: ApiPrincipal, session: SessionDep) -> list[TokenInfo]
 
 
 @router.delete("/{token_id}", response_model=TokenInfo)
-def revoke_token(token_id: int, principal: ApiPrincipal, session: SessionDep) -> TokenInfo:
+def revoke_token(token_id: PathId, principal: ApiPrincipal, session: SessionDep) -> TokenInfo:
     """Revoke a token (your own; an admin may revoke anyone's)."""
     return TokenInfo.model_validate(tokens.revoke(session, token_id, actor=principal.user))

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from vetline.cases.service import (
@@ -27,11 +28,12 @@ from vetline.db.review import CaseKind, CaseOutcome, CaseStatus
 from vetline.errors import VetlineError
 from vetline.users import Permission, can, require
 from vetline.web.casepage import case_view
-from vetline.web.deps import CsrfDep, CurrentUser, SessionDep
+from vetline.web.deps import MAX_ID, CsrfDep, CurrentUser, PathId, SessionDep
 from vetline.web.rulebooks import clauses_of
 from vetline.web.templating import render
 
 router = APIRouter()
+FormId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, Form(max_length=5000)]
 
 
@@ -39,7 +41,7 @@ def _page(
     request: Request,
     session: Session,
     user: Any,
-    case_id: int,
+    case_id: PathId,
     *,
     error: str = "",
     status: int = 200,
@@ -62,7 +64,9 @@ def _page(
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def case_page(
+    request: Request, case_id: PathId, session: SessionDep, user: CurrentUser
+) -> Response:
     return _page(request, session, user, case_id)
 
 
@@ -70,7 +74,7 @@ def _act(
     request: Request,
     session: Session,
     user: Any,
-    case_id: int,
+    case_id: PathId,
     action: Callable[[], Any],
     then: Callable[[Any], str] | None = None,
 ) -> Response:
@@ -85,14 +89,14 @@ def _act(
 
 @router.post("/cases/{case_id}/claim")
 def claim_case(
-    request: Request, case_id: int, session: SessionDep, user: CurrentUser, _c: CsrfDep
+    request: Request, case_id: PathId, session: SessionDep, user: CurrentUser, _c: CsrfDep
 ) -> Response:
     return _act(request, session, user, case_id, lambda: claim(session, user, case_id))
 
 
 @router.post("/cases/{case_id}/release")
 def release_case(
-    request: Request, case_id: int, session: SessionDep, user: CurrentUser, _c: CsrfDep
+    request: Request, case_id: PathId, session: SessionDep, user: CurrentUser, _c: CsrfDep
 ) -> Response:
     return _act(
         request,
@@ -107,15 +111,15 @@ def release_case(
 @router.post("/cases/{case_id}/propose")
 def propose_decision(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     _c: CsrfDep,
     outcome: Annotated[str, Form(max_length=20)],
     reason: Text,
     clause_ids: Annotated[list[str] | None, Form()] = None,
-    evidence_hit_ids: Annotated[list[int] | None, Form()] = None,
-    cleared_hit_ids: Annotated[list[int] | None, Form()] = None,
+    evidence_hit_ids: Annotated[list[FormId] | None, Form()] = None,
+    cleared_hit_ids: Annotated[list[FormId] | None, Form()] = None,
 ) -> Response:
     return _act(
         request,
@@ -138,7 +142,7 @@ def propose_decision(
 @router.post("/cases/{case_id}/approve")
 def approve_decision(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     _c: CsrfDep,
@@ -156,7 +160,7 @@ def approve_decision(
 @router.post("/cases/{case_id}/return")
 def return_decision(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     _c: CsrfDep,
@@ -170,7 +174,7 @@ def return_decision(
 @router.post("/cases/{case_id}/response")
 def add_response(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     _c: CsrfDep,
@@ -189,7 +193,7 @@ def add_response(
 @router.post("/cases/{case_id}/conflict")
 def add_conflict(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     _c: CsrfDep,
@@ -208,7 +212,7 @@ def add_conflict(
 @router.post("/cases/{case_id}/appeal")
 def lodge_appeal(
     request: Request,
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     _c: CsrfDep,

@@ -16,7 +16,7 @@ from vetline.errors import VetlineError
 from vetline.intake import import_reference
 from vetline.users import Permission, can, require
 from vetline.web import reference
-from vetline.web.deps import CsrfDep, CurrentUser, SessionDep
+from vetline.web.deps import CsrfDep, CurrentUser, PathId, QueryId, SessionDep
 from vetline.web.templating import render
 from vetline.web.uploads import saved_upload
 
@@ -94,7 +94,7 @@ def reference_upload(
 
 @router.get("/reference/{name}/versions/{version}", response_class=HTMLResponse)
 def rescreen_page(
-    request: Request, name: str, version: int, session: SessionDep, user: CurrentUser
+    request: Request, name: str, version: PathId, session: SessionDep, user: CurrentUser
 ) -> Response:
     require(user, Permission.READ_CASES)
     lst = reference.get_list(session, name)
@@ -112,7 +112,7 @@ def audit_page(
     session: SessionDep,
     user: CurrentUser,
     action: Annotated[str, Query(max_length=60)] = "",
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: QueryId = None,
 ) -> Response:
     require(user, Permission.READ_AUDIT)
     query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(100)
