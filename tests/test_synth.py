@@ -305,7 +305,7 @@ def test_rates_look_like_a_real_surge(data: Data) -> None:
     assert 0.005 * n <= len(hits["party_members"] | hits["candidates"]) <= 0.04 * n
     assert len(hits["expelled"]) >= 1
     not_registered_here = n - len(hits["register"])
-    assert 0.03 * n <= not_registered_here <= 0.12 * n
+    assert 0.03 * n <= not_registered_here <= 0.1 * n
     clean = n - len(
         set().union(
             *(

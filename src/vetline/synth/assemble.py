@@ -243,7 +243,7 @@ def register(
     fresh = np.array(
         [p for p, k in zip(plan.pid, plan.kind, strict=True) if k == "fresh"], dtype=np.int64
     )
-    missing[fresh] = rng.random(len(fresh)) < 0.045
+    missing[fresh] = rng.random(len(fresh)) < 0.035
     missing[member_pids] = rng.random(len(member_pids)) < 0.03
     missing[np.array(register_only, dtype=np.int64)] = False
     on &= ~missing

@@ -179,7 +179,7 @@ def generate(
     plan = AppPlan()
     for pid in fresh_pids.tolist():
         row = plan.add(pid, "fresh")
-        if py.random() < 0.03 and ages[pid] >= 18:
+        if py.random() < 0.02 and ages[pid] >= 18:
             plan.moved_only.add(row)  # registered at an old address
     used: set[int] = set()
 
