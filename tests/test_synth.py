@@ -429,3 +429,25 @@ def test_cli_writes_files_and_a_json_summary(tmp_path: Path) -> None:
         read(tmp_path / "applications.csv")[0]["applied_at"].replace("Z", "+00:00")
     )
     assert start.astimezone(UTC) >= DEFAULT_START
+
+
+def test_custom_start_moves_the_whole_world(tmp_path: Path) -> None:
+    start = datetime(2016, 7, 11, 8, 0, tzinfo=UTC)
+    steps: list[str] = []
+    generate(
+        tmp_path,
+        members=200,
+        applicants=150,
+        days=3,
+        seed=2,
+        start=start,
+        progress=lambda step, done, total: steps.append(step),
+    )
+    assert steps[0] == "people" and steps[-1] == "done" and len(steps) >= 8
+    apps = read(tmp_path / "applications.csv")
+    times = [datetime.fromisoformat(r["applied_at"].replace("Z", "+00:00")) for r in apps]
+    assert all(start <= t < start + timedelta(days=3) for t in times)
+    elections = {r["election_date"] for r in read(tmp_path / "reference/candidates.csv")}
+    assert elections and max(elections) < "2016-07-11"
+    joined = [m["joined_at"][:10] for m in read(tmp_path / "members.csv")]
+    assert max(joined) < "2016-07-11"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -101,7 +101,8 @@ def applications(
     n = len(pids)
     rows = Rows(pids, pop.hh[pids].copy())
     render(pop, names, places, hhs, rows, rng, APPLICANT_STYLE)
-    corruptor = Corruptor(names, places, hhs, pop, rng, py)
+    adult = (start.date() - timedelta(days=21 * 365)).isoformat()
+    corruptor = Corruptor(names, places, hhs, pop, rng, py, born_before=adult)
     for i in range(n):
         if plan.k[i] or i in plan.moved_only:
             rec = rows.record(i)

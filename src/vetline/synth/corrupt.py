@@ -77,6 +77,7 @@ class Corruptor:
     pop: Population
     rng: np.random.Generator
     py: random.Random
+    born_before: str = "9999"  # married_name only for people born before this ISO date
 
     def applicable(self, rec: Record, op: str) -> bool:
         first = rec["first_name"].split(" ")[0]
@@ -90,6 +91,8 @@ class Corruptor:
             return to_ascii(rec["first_name"] + last) != rec["first_name"] + last
         if op == "half_surname":
             return "-" in last or " " in last.strip()
+        if op == "married_name":
+            return not rec["date_of_birth"] or rec["date_of_birth"] < self.born_before
         if op == "hyphenated":
             return "-" not in last and " " not in last
         if op == "dob_swap":
