@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -11,13 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from nicknames import NickNamer
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import DamerauLevenshtein
 from typer.testing import CliRunner
 
 from vetline.cli import app
 from vetline.errors import InputError
 from vetline.synth import DEFAULT_START, generate
+from vetline.synth.corrupt import typo
 from vetline.synth.names import fold
 
 PERSON = ["id", "first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone"]
@@ -210,7 +214,7 @@ def test_name_corruptions_do_what_they_say(data: Data) -> None:
         if "swap_names" in ops:
             assert (fa, la) == (lb, fb.split(" ")[0]) or (fa, la) == (lb, fb)
         if "typo_last" in ops:
-            assert 1 <= Levenshtein.distance(la, lb) <= 2
+            assert 1 <= DamerauLevenshtein.distance(la, lb) <= 2
         if "initials" in ops:
             assert fa.replace(".", "")[0] == fb[0] and len(fa.replace(".", "").split()[0]) == 1
         if "married_name" in ops:
@@ -451,3 +455,41 @@ def test_custom_start_moves_the_whole_world(tmp_path: Path) -> None:
     assert elections and max(elections) < "2016-07-11"
     joined = [m["joined_at"][:10] for m in read(tmp_path / "members.csv")]
     assert max(joined) < "2016-07-11"
+
+
+@given(
+    st.text(
+        alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'-", min_size=4, max_size=20
+    ),
+    st.integers(0, 2**32),
+)
+def test_a_typo_is_one_or_two_edits(word: str, seed: int) -> None:
+    got = typo(random.Random(seed), word)
+    assert got != word
+    assert 1 <= DamerauLevenshtein.distance(got, word) <= 2
+
+
+def test_cli_start_option(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(
+        app,
+        [
+            "synth",
+            "--out",
+            str(tmp_path),
+            "--members",
+            "60",
+            "--applicants",
+            "100",
+            "--days",
+            "1",
+            "--start",
+            "2016-07-11T08:00",
+            "--json",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    first = read(tmp_path / "applications.csv")[0]["applied_at"]
+    assert first.startswith("2016-07-11")
+    bad = runner.invoke(app, ["synth", "--out", str(tmp_path), "--start", "next tuesday"])
+    assert bad.exit_code != 0 and "--start" in bad.output

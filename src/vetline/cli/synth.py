@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -19,6 +20,11 @@ def synth(
     applicants: int = typer.Option(5_000, "--applicants", min=100, help="Applications."),
     days: int = typer.Option(10, "--days", min=1, help="Length of the surge in days."),
     seed: int = typer.Option(1, "--seed", help="Same seed, same bytes."),
+    start: str = typer.Option(
+        "",
+        "--start",
+        help="When the surge begins, ISO 8601 (naive = UTC); default 2023-07-10T06:00Z.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Generate a membership, a surge of applications, reference lists and a truth file.
@@ -43,7 +49,13 @@ def synth(
             bar.update(task, description=step, completed=done, total=total)
 
         summary = generate(
-            out, members=members, applicants=applicants, days=days, seed=seed, progress=report
+            out,
+            members=members,
+            applicants=applicants,
+            days=days,
+            seed=seed,
+            start=_start(start),
+            progress=report,
         )
     if as_json:
         print_json(
@@ -65,3 +77,15 @@ def synth(
         table.add_row(f"  truth: {relation}", f"{n:,}")
     console.print(table)
     console.print(f"written to {summary.out.resolve()}")
+
+
+def _start(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"not an ISO 8601 date-time: {text!r}", param_hint="--start"
+        ) from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
