@@ -7,7 +7,7 @@ are tested hardest.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
@@ -77,7 +77,3 @@ def membership_columns(
         "status_changed_at": changed_txt,
     }
     return cols, status
-
-
-def days_before(start: datetime, days: float) -> datetime:
-    return start - timedelta(days=days)

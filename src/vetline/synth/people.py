@@ -11,7 +11,7 @@ from datetime import date
 
 import numpy as np
 
-from vetline.synth.names import FEMALE, MALE, Names, NameTable, to_ascii
+from vetline.synth.names import MALE, Names, NameTable
 from vetline.synth.places import Households, Places, bulk_households
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -251,13 +251,6 @@ def mobiles(rng: np.random.Generator, n: int, eligible: np.ndarray) -> list[str]
     return [f"07{s[:3]} {s[3:]}" if h else "" for s, h in zip(nums.astype(str), has, strict=True)]
 
 
-def sex_of(names: Names, first_idx: int) -> int:
-    return names.first_sex.get(first_idx, FEMALE)
-
-
 def dob_string(days: np.ndarray) -> np.ndarray:
     """YYYY-MM-DD strings for days since epoch."""
     return np.datetime_as_string(EPOCH + days.astype("timedelta64[D]"), unit="D")
-
-
-__all__ = ["FEMALE", "MALE", "Population", "build_population", "to_ascii"]

@@ -116,10 +116,6 @@ def _format_address(num: int, street: str, town: str, r: float, flat: int) -> st
     return f"{num} {street}, {town}"
 
 
-def _town(places: Places, unit: int) -> str:
-    return COUNCILS[places.districts[places.unit_district[unit]][0]].town
-
-
 def bulk_households(places: Places, rng: np.random.Generator, n: int) -> Households:
     """Create `n` households at unique addresses, vectorised (house numbers run per street)."""
     units = rng.integers(0, len(places.postcodes), size=n)

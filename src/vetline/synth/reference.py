@@ -10,7 +10,7 @@ from datetime import date, datetime
 import numpy as np
 
 from vetline.synth.names import Names, nicknames_for
-from vetline.synth.people import EPOCH, Population, age_on
+from vetline.synth.people import Population, age_on
 from vetline.synth.places import COUNCILS, Households, Places, ward_of
 
 DC_COLUMNS = (
@@ -258,7 +258,3 @@ def titles(rng: np.random.Generator, sex: np.ndarray, married: np.ndarray) -> li
         else:
             out.append("Mrs" if m and x < 0.75 else ("Ms" if x < 0.88 else "Miss"))
     return out
-
-
-def iso_date(days: int) -> str:
-    return str(EPOCH + np.timedelta64(days, "D"))

@@ -75,14 +75,20 @@ class Rows:
 
     def reorder(self, order: np.ndarray) -> list[int]:
         """Put rows in `order`; return the new position of each old row."""
-        idx = order.tolist()
         self.pid, self.hh = self.pid[order], self.hh[order]
-        self.cols = {c: [v[i] for i in idx] for c, v in self.cols.items()}
-        new_pos = [0] * len(idx)
-        for new, old in enumerate(idx):
-            new_pos[old] = new
-        self.ops = {new_pos[k]: v for k, v in self.ops.items()}
-        return new_pos
+        self.cols = {c: _take(v, order) for c, v in self.cols.items()}
+        new_pos = np.empty(len(order), dtype=np.int64)
+        new_pos[order] = np.arange(len(order))
+        positions: list[int] = new_pos.tolist()
+        self.ops = {positions[k]: v for k, v in self.ops.items()}
+        return positions
+
+
+def _take(values: list[str], order: np.ndarray) -> list[str]:
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    out: list[str] = arr[order].tolist()
+    return out
 
 
 def render(
