@@ -113,10 +113,11 @@ def clusters(
     by_id = {a.id: a for a in apps}
     uf = _Union()
     shared: dict[tuple[int, int], set[str]] = defaultdict(set)
+    address_of = {a.id: _address(a) for a in apps}
     for key in keys:
         groups: dict[str, list[ApplicationRecord]] = defaultdict(list)
         for a in apps:
-            value = KEYS[key](a)
+            value = address_of[a.id] if key == "address" else KEYS[key](a)
             if value is not None:
                 groups[value].append(a)
         for members in groups.values():
@@ -131,20 +132,21 @@ def clusters(
     members_of: dict[int, list[int]] = defaultdict(list)
     for a_id in {i for pair in shared for i in pair}:
         members_of[uf.find(a_id)].append(a_id)
+    kinds_of: dict[int, Counter[str]] = defaultdict(Counter)
+    for pair, ks in shared.items():
+        # a shared domain is implied by a shared email: count the stronger link only
+        kinds_of[uf.find(pair[0])].update(ks - {"email_domain"} if "email" in ks else ks)
     leads: list[dict[str, Any]] = []
     for root, ids in members_of.items():
         if len(ids) < min_size:
             continue
         ids.sort()
-        kinds: Counter[str] = Counter()
-        for pair, ks in shared.items():
-            if uf.find(pair[0]) == root:
-                kinds.update(ks - {"email_domain"} if "email" in ks else ks)  # implied by email
+        kinds = kinds_of[root]
         records = [by_id[i] for i in ids]
         times = sorted(r.applied_at for r in records)
         sources = Counter(r.source for r in records)
         strength = sum(WEIGHT[k] for k in kinds)
-        addresses = {_address(r) for r in records}
+        addresses = {address_of[r.id] for r in records}
         gaps = [(b - a).total_seconds() / 60 for a, b in pairwise(times)]
         leads.append(
             {
