@@ -34,9 +34,10 @@ def main() -> None:
     args = ap.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="vetline-synth-"))
     if args.dir is None:
+        vetline = str(Path(sys.executable).parent / "vetline")
         subprocess.run(
-            [str(Path(sys.executable).parent / "vetline"), "synth", "--out", str(folder), "--members",
-             str(args.members), "--applicants", str(args.applicants), "--days", str(args.days),
+            [vetline, "synth", "--out", str(folder), "--members", str(args.members),
+             "--applicants", str(args.applicants), "--days", str(args.days),
              "--seed", str(args.seed)],
             check=True, capture_output=True,
         )  # fmt: skip
@@ -76,9 +77,10 @@ def main() -> None:
         print(f"{note:60s} size {len(members)}  covered {share:.0%}  lead rank {rank}")
     in_planted = set().union(*planted.values()) if planted else set()
     clean = sum(1 for lead in leads if not in_planted & set(lead["application_ids"]))
+    worst = max((r or 10**9) for r in ranks) if ranks else "-"
     print(
         f"{len(apps):,} applications; {len(planted)} planted clusters, {found} found (>= half "
-        f"of the cluster in one lead); worst rank {max((r or 10**9) for r in ranks) if ranks else '-'}; "
+        f"of the cluster in one lead); worst rank {worst}; "
         f"{len(leads)} leads in all, {clean} without a planted member; {took:.2f} s"
     )
 
