@@ -19,21 +19,39 @@ from vetline.intake import values as v
 PAYMENT_STATUSES = ("paid", "failed", "pending")
 
 
+# One Python call per cell (not three): 600,000 rows x 13 cells make this the hot path.
+
+
 def _optional(parse: Callable[[str], Any]) -> BeforeValidator:
-    return BeforeValidator(lambda cell: None if v.blank(cell) else parse(cell))
+    def run(cell: str | None) -> Any:
+        return None if cell is None or not cell.strip() else parse(cell)
+
+    return BeforeValidator(run)
 
 
 def _required(parse: Callable[[str], Any]) -> BeforeValidator:
     def run(cell: str | None) -> Any:
-        if cell is None or v.blank(cell):
+        if cell is None or not cell.strip():
             raise ValueError("is required but empty")
         return parse(cell)
 
     return BeforeValidator(run)
 
 
+class _Text:
+    """Any text, kept exactly; the column's length and NUL characters are checked."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, cell: str) -> str:
+        if len(cell) > self.limit or "\x00" in cell:
+            return v.check_text(cell, self.limit)  # raises with the message
+        return cell
+
+
 def _text(limit: int) -> Callable[[str], str]:
-    return lambda cell: v.check_text(cell, limit)
+    return _Text(limit)
 
 
 Id = Annotated[str, _required(_text(100))]

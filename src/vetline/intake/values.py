@@ -125,6 +125,8 @@ def check_phone(value: str) -> str:
 
 def choice(value: str, allowed: tuple[str, ...]) -> str:
     """Fold case, spaces and hyphens (`Registered supporter`) onto a documented code."""
+    if value in allowed:
+        return value
     code = re.sub(r"[\s\-]+", "_", value.strip().lower())
     if code not in allowed:
         raise ValueError(f"{value!r} is not one of: {', '.join(allowed)}")
