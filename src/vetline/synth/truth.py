@@ -54,9 +54,17 @@ class _Keys:
             got = self.raw[text] = (self._id(k.split(" ")[0] if k else ""), self._id(k))
         return got
 
+    def column(self, values: list[str], which: int) -> np.ndarray:
+        """Keys for a column: fold each distinct value once (names repeat a lot)."""
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        codes, uniques = pd.factorize(arr)
+        keys = np.array([self.of(u)[which] for u in uniques.tolist()], dtype=np.int64)
+        return keys[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
     def frame(self, side: Side) -> pd.DataFrame:
-        fk = np.array([self.of(s)[0] for s in side.first], dtype=np.int64)
-        lk = np.array([self.of(s)[1] for s in side.last], dtype=np.int64)
+        fk = self.column(side.first, 0)
+        lk = self.column(side.last, 1)
         dist = side.district if side.district is not None else np.full(len(side.ids), -1)
         return pd.DataFrame(
             {
