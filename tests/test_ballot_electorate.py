@@ -343,3 +343,10 @@ def test_snapshot_is_reproducible_and_hash_tracks_inputs(tmp_path: object) -> No
         take(people, load_rules("labour-2015"), date(2016, 8, 22)).inputs_sha256
         != one.inputs_sha256
     )
+
+
+def test_hostile_ids_cannot_become_spreadsheet_formulas() -> None:
+    rules = load_rules("labour-2016")
+    snap = take([member('=HYPERLINK("http://x","y")', "2010-01-01")], rules, date(2016, 8, 22))
+    row = snap.csv_text().splitlines()[1]
+    assert row.startswith("member,\"'=HYPERLINK(")

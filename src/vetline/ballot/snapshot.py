@@ -25,6 +25,14 @@ CSV_COLUMNS = ("kind", "id", "category", "joined_on", "status", "eligible", "rea
 FORMAT_VERSION = 1
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """Keep a spreadsheet from running a value as a formula ('=HYPERLINK(...)' -> "'=HYPER...")."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def data_sha256(people: Sequence[Person]) -> str:
     """Order-independent hash of the inputs: sorted canonical rows, one per line."""
     digest = hashlib.sha256()
@@ -68,10 +76,10 @@ class Snapshot:
             writer.writerow(
                 [
                     p.kind,
-                    p.id,
-                    p.category,
+                    cell(p.id),
+                    cell(p.category),
                     p.joined_at.astimezone(UTC).date().isoformat(),
-                    p.status,
+                    cell(p.status),
                     v.eligible,
                     v.reason,
                     ";".join(v.reasons),

@@ -15,7 +15,6 @@ from vetline.db import session_scope
 from vetline.errors import InputError
 
 electorate_app = typer.Typer(
-    help="Who may vote under franchise rules (a YAML file or a bundled name), with reasons.",
     invoke_without_command=True,
     no_args_is_help=False,
 )
