@@ -5,15 +5,18 @@ Runs on SQLite and on the real PostgreSQL server (the `session` fixture).
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from vetline.db import get_engine
 from vetline.db.people import Application, Import, Member, RecordChange
-from vetline.errors import InputError
+from vetline.errors import Conflict, InputError
 from vetline.intake import import_applications, import_members
 
 DATA = Path(__file__).parent / "data" / "intake"
@@ -188,3 +191,31 @@ def test_an_upload_is_named_by_its_original_name(session: Session) -> None:
         import_applications(session, DATA / "applications_bad.csv", file_name="upload.csv")
     import_applications(session, DATA / "applications.csv", file_name="surge.csv")
     assert session.scalars(select(Import.file_name)).one() == "surge.csv"
+
+
+@pytest.mark.postgres
+def test_concurrent_imports_of_the_same_records_conflict_cleanly(pg_url: str) -> None:
+    engine = get_engine(pg_url)
+    first = sessionmaker(bind=engine)()
+    import_applications(first, DATA / "applications.csv")  # holds its transaction open
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        with sessionmaker(bind=engine)() as s:
+            try:
+                import_applications(s, DATA / "applications.csv")
+                s.commit()
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.0)  # the second import now waits on the first one's new rows
+    first.commit()
+    first.close()
+    thread.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
+    assert "another import wrote the same records" in outcome[0].detail
+    with sessionmaker(bind=engine)() as s:
+        assert _count(s, Application) == 4 and _count(s, Import) == 1

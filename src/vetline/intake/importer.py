@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
@@ -28,7 +29,7 @@ from vetline.db.people import (
     ReferenceEntry,
     ReferenceList,
 )
-from vetline.errors import InputError
+from vetline.errors import Conflict, InputError
 from vetline.intake import detect, records
 from vetline.intake.csvfile import CsvFile
 from vetline.intake.parse import parse
@@ -123,6 +124,12 @@ def _import_people(
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
         up.flush()
         return _finish(session, imp, csv, fmt.name, kind, n, up, None, started)
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            f"{csv.name}: another import wrote the same records at the same time; "
+            "nothing was imported, try again"
+        ) from exc
     except BaseException:
         session.rollback()
         raise
@@ -195,6 +202,12 @@ def import_reference(
             ref.version = version
             ref.imported_at = now
         return _finish(session, imp, csv, fmt.name, "reference", n, up, ref, started)
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            f"{csv.name}: another import wrote the same records at the same time; "
+            "nothing was imported, try again"
+        ) from exc
     except BaseException:
         session.rollback()
         raise
