@@ -78,6 +78,25 @@ class _Keys:
         )
 
 
+def _namesakes(a: pd.DataFrame, b: pd.DataFrame, scoped: bool, planted: set[int]) -> pd.DataFrame:
+    """Same-name pairs; when `scoped`, only within a district or involving a planted person
+    (joining on the district first keeps a big register from exploding the join)."""
+    if not scoped:
+        n = a.merge(b, on=["fk", "lk"], suffixes=("_a", "_b"))
+        n["dist_a"], n["dist_b"] = -1, -1
+    else:
+        near = a.merge(b, on=["fk", "lk", "dist"], suffixes=("_a", "_b"))
+        near["dist_a"] = near["dist_b"] = near["dist"]
+        far = pd.concat(
+            [
+                a[a["pid"].isin(planted)].merge(b, on=["fk", "lk"], suffixes=("_a", "_b")),
+                a.merge(b[b["pid"].isin(planted)], on=["fk", "lk"], suffixes=("_a", "_b")),
+            ]
+        )
+        n = pd.concat([near.drop(columns="dist"), far]).drop_duplicates(["row_a", "row_b"])
+    return n[(n["pid_a"] != n["pid_b"]) & (n["fk"] != 0)]
+
+
 def truth_rows(
     apps: Side, targets: list[Side], planted: set[int]
 ) -> list[tuple[str, str, str, str, str]]:
@@ -104,12 +123,7 @@ def truth_rows(
             ops = sorted(set(apps.ops.get(ra, [])) | set(t.ops.get(rb, [])))
             out.append((apps.ids[ra], "match", t.name, t.ids[rb], "+".join(ops)))
         # same name, different person
-        n = a.merge(b, on=["fk", "lk"], suffixes=("_a", "_b"))
-        n = n[(n["pid_a"] != n["pid_b"]) & (n["fk"] != 0)]
-        if t.district is not None:
-            n = n[
-                (n["dist_a"] == n["dist_b"]) | n["pid_b"].isin(planted) | n["pid_a"].isin(planted)
-            ]
+        n = _namesakes(a, b, scoped=t.district is not None, planted=planted)
         if same_file:
             n = n[n["row_b"] < n["row_a"]]
         for ra, rb, ha, hb, da, db in zip(
