@@ -143,3 +143,16 @@ def test_parsers_raise_only_value_error(text: str) -> None:
     ):
         with suppress(ValueError):
             parse(text)
+
+
+@pytest.mark.parametrize("pan", ["4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004"])
+def test_a_card_number_is_never_accepted_as_payment_ref(pan: str) -> None:
+    with pytest.raises(ValueError, match="looks like a card number"):
+        v.check_payment_ref(pan)
+
+
+@pytest.mark.parametrize(
+    "ref", ["pm_2badd96836bbbfa8", "4111111111111112", "07700 900123", "12345"]
+)
+def test_payment_fingerprints_are_kept(ref: str) -> None:
+    assert v.check_payment_ref(ref) == ref

@@ -106,7 +106,7 @@ class ApplicationRow(PersonRow):
     applied_at: RequiredTimestamp
     source: Text100 = None
     category: Category = MemberCategory.MEMBER
-    payment_ref: Text100 = None
+    payment_ref: Annotated[str | None, _optional(v.check_payment_ref)] = None
     payment_status: PaymentStatus = None
 
 

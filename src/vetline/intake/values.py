@@ -123,6 +123,29 @@ def check_phone(value: str) -> str:
     return value
 
 
+_PAN = re.compile(r"[0-9][0-9 \-]{11,22}[0-9]")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def check_payment_ref(value: str) -> str:
+    """A payment fingerprint; a card number (13-19 digits passing Luhn) must never be stored."""
+    stripped = value.strip()
+    if _PAN.fullmatch(stripped):
+        digits = re.sub(r"[ \-]", "", stripped)
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            raise ValueError(
+                "looks like a card number; send a fingerprint (e.g. a hash), never the number"
+            )
+    return check_text(value, 100)
+
+
 def choice(value: str, allowed: tuple[str, ...]) -> str:
     """Fold case, spaces and hyphens (`Registered supporter`) onto a documented code."""
     if value in allowed:
