@@ -12,8 +12,17 @@ from rich.table import Table
 from vetline.cli.app import app, console, print_json
 from vetline.synth import STEPS, generate
 
+SYNTH_HELP = (
+    "Generate a membership, a surge of applications, reference lists and a truth file.\n\n"
+    'Files and columns are those of docs/formats.md ("Synthetic data"); truth.csv says which '
+    "applicants really are on which list (with the corruptions applied), and which are only "
+    "namesakes, household members or part of a coordinated sign-up cluster. The same seed "
+    "always writes the same bytes.\n\n"
+    "Example: vetline synth --out data/synth --members 600000 --applicants 128000 --days 10"
+)
 
-@app.command("synth")
+
+@app.command("synth", help=SYNTH_HELP)
 def synth(
     out: Path = typer.Option(..., "--out", help="Directory to write the CSV files into."),
     members: int = typer.Option(20_000, "--members", min=50, help="Existing members."),
@@ -27,14 +36,7 @@ def synth(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Generate a membership, a surge of applications, reference lists and a truth file.
-
-    Files and columns are those of docs/formats.md ("Synthetic data"); truth.csv says which
-    applicants really are on which list (with the corruptions applied), and which are only
-    namesakes, household members or part of a coordinated sign-up cluster.
-
-    Example: vetline synth --out data/synth --members 600000 --applicants 128000 --days 10
-    """
+    """Generate a synthetic surge with ground truth (help text: SYNTH_HELP)."""
     with Progress(
         TextColumn("[bold]synth[/] {task.description}"),
         BarColumn(),
