@@ -219,3 +219,13 @@ def test_concurrent_imports_of_the_same_records_conflict_cleanly(pg_url: str) ->
     assert "another import wrote the same records" in outcome[0].detail
     with sessionmaker(bind=engine)() as s:
         assert _count(s, Application) == 4 and _count(s, Import) == 1
+
+
+def test_progress_is_reported_as_rows_go_in(session: Session, tmp_path: Path) -> None:
+    rows = "\n".join(f"P{i},Ann,Lee{i},2016-07-12T09:30:00Z" for i in range(4500))
+    path = tmp_path / "surge.csv"
+    path.write_text(f"id,first_name,last_name,applied_at\n{rows}\n")
+    calls: list[tuple[int, int]] = []
+    import_applications(session, path, progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (2000, 4500) and calls[-1] == (4500, 4500)
+    assert [d for d, _t in calls] == sorted(d for d, _t in calls)

@@ -45,11 +45,12 @@ def sniff(path: Path, name: str | None = None) -> FileInfo:
     lines = 0
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
-    head = b""
+    head = last = b""
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             if not head:
                 head = chunk[:4]
+            last = chunk[-1:]
             digest.update(chunk)
             lines += chunk.count(b"\n")
             if utf8_ok:
@@ -69,7 +70,8 @@ def sniff(path: Path, name: str | None = None) -> FileInfo:
     else:
         encoding = "cp1252"
         _check_cp1252(path, name or path.name)
-    return FileInfo(path=path, encoding=encoding, sha256=digest.hexdigest(), lines=lines + 1)
+    lines += 1 if last not in (b"\n", b"") else 0  # a last line without its newline
+    return FileInfo(path=path, encoding=encoding, sha256=digest.hexdigest(), lines=lines)
 
 
 def _check_cp1252(path: Path, name: str) -> None:
