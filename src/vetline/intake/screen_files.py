@@ -42,6 +42,7 @@ def screen_files(
     applicants: Path, against: list[Path], *, threshold: float | None = None
 ) -> ScreenResult:
     """Screen every applicant against every reference file; keep pairs at/above threshold."""
+    # imported here: the linkage stack (DuckDB, numpy) should not slow every CLI start
     from vetline.matching import REVIEW_THRESHOLD, explain_text, screen_frames
 
     if not against:
