@@ -427,3 +427,44 @@ def test_provisional_period_extends_once_by_four_weeks(session: Session) -> None
     assert row.deadline_at == NOW + timedelta(weeks=12)
     with pytest.raises(Conflict, match="already extended"):
         service.extend_provisional(session, users["tess"], app.id, reason="again", now=NOW)
+
+
+@pytest.mark.postgres
+def test_concurrent_claims_on_postgres_take_different_cases(pg_url: str) -> None:
+    import threading
+
+    from sqlalchemy.orm import sessionmaker
+
+    from vetline.db import get_engine
+
+    engine = get_engine(pg_url)
+    maker = sessionmaker(bind=engine, expire_on_commit=False)
+    with maker() as setup:
+        make_users(setup)
+        _referred(setup, "C1", first="Ann")
+        _referred(setup, "C2", first="Bob")
+        setup.commit()
+    got: dict[str, int | None] = {}
+
+    def claim_as(name: str, hold: threading.Event | None = None) -> None:
+        with maker() as s:
+            user = s.scalars(select(User).where(User.name == name)).one()
+            summary = service.claim_next(s, user, now=NOW)
+            got[name] = summary.id if summary else None
+            if hold is not None:
+                hold.wait(10)  # keep the transaction (and its row lock) open
+            s.commit()
+
+    release = threading.Event()
+    first = threading.Thread(target=claim_as, args=("rosa", release))
+    first.start()
+    while "rosa" not in got:
+        threading.Event().wait(0.02)
+    second = threading.Thread(target=claim_as, args=("ravi",))
+    second.start()
+    threading.Event().wait(0.3)
+    release.set()
+    first.join(20)
+    second.join(20)
+    assert got["rosa"] is not None and got["ravi"] is not None
+    assert got["rosa"] != got["ravi"]

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
 from vetline.cases.guard import check_may_work, involved_in_original, is_conflicted, load_case
 from vetline.db.base import utcnow
 from vetline.db.people import Application
-from vetline.db.review import Case, CaseStatus, User
+from vetline.db.review import Case, CaseStatus, ConflictOfInterest, Decision, User
 from vetline.errors import Conflict, PermissionDenied
 from vetline.users import Permission, require
 
@@ -157,22 +157,42 @@ def claim_next(
     )
     if held is not None:
         return summarise(session, held)
+    # keep the user off conflicted cases and appeals of cases they touched, in SQL, so the
+    # locking query below can take one row at a time
+    original = aliased(Case)
+    conflicted = exists().where(
+        ConflictOfInterest.user_id == user.id,
+        or_(
+            ConflictOfInterest.case_id == Case.id,
+            ConflictOfInterest.case_id == Case.appeal_of_case_id,
+        ),
+    )
+    decided_original = exists().where(
+        Decision.case_id == Case.appeal_of_case_id, Decision.actor_id == user.id
+    )
+    claimed_original = exists().where(
+        original.id == Case.appeal_of_case_id, original.claimed_by_id == user.id
+    )
     query = (
         select(Case)
         .join(Application, Application.id == Case.application_id)
-        .where(_claimable(now))
+        .where(_claimable(now), ~conflicted, ~decided_original, ~claimed_original)
         .order_by(*_priority(freeze_at))
-        .limit(50)
+        .limit(1)
     )
     if track is not None:
         query = query.where(Case.track == track)
     if session.get_bind().dialect.name == "postgresql":
+        # lock only the row we are about to take; rows other reviewers hold are skipped
         query = query.with_for_update(skip_locked=True, of=Case)
-    for candidate in session.scalars(query).all():
+    for _attempt in range(5):
+        candidate = session.scalars(query).first()
+        if candidate is None:
+            return None
         if is_conflicted(session, candidate, user) or involved_in_original(
             session, candidate, user
-        ):
-            continue
+        ):  # pragma: no cover - the SQL filter above already excludes these
+            return None
         if _take(session, candidate, user, now):
             return summarise(session, candidate)
     return None
