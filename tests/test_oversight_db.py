@@ -149,6 +149,8 @@ def test_figures_are_json_and_render(session: Session) -> None:
     assert data["capacity"]["backlog"] == {
         "total": 2,
         "by_track": {"administrative": 1, "conduct": 1},
+        "needs_reviewer": 1,  # the fix-it case waits for the applicant
+        "awaiting_applicant": 1,
     }
     assert data["capacity"]["closed_in_window"] == 2
     assert data["capacity"]["not_yet_screened"] == 3

@@ -138,9 +138,19 @@ def test_capacity_by_hand() -> None:
     cases = [_case(i, 1, 4 + i % 5, "ann" if i % 2 else "bob") for i in range(14)]  # closed d4-8
     cases += [_case(100 + i, 5, None, track="administrative") for i in range(7)]  # inflow 7/week
     cases += [_case(200 + i, 2, None) for i in range(21)]
+    # fix-it notices out: the applicant's move, not reviewer work (nor reviewer inflow)
+    cases += [
+        CaseRecord(300 + i, "administrative", T0 + timedelta(days=9), awaiting_applicant=True)
+        for i in range(5)
+    ]
     result = capacity(cases, as_of=as_of, freeze_date=date(2016, 6, 25), window_days=7)
-    # window (d3, d10]: 14 closed (2/day), 7 opened (1/day); 28 open now
-    assert result["backlog"] == {"total": 28, "by_track": {"administrative": 7, "conduct": 21}}
+    # window (d3, d10]: 14 closed (2/day), 7 opened (1/day); 28 open for a reviewer
+    assert result["backlog"] == {
+        "total": 33,
+        "by_track": {"administrative": 12, "conduct": 21},
+        "needs_reviewer": 28,
+        "awaiting_applicant": 5,
+    }
     assert result["throughput_per_day"] == 2.0 and result["inflow_per_day"] == 1.0
     assert result["active_reviewers"] == 2 and result["per_reviewer_per_day"] == 1.0
     assert result["clears_on_if_no_new_cases"] == "2016-06-25"  # 28 / 2 = 14 days after 06-11
@@ -148,7 +158,7 @@ def test_capacity_by_hand() -> None:
     assert result["days_until_freeze"] == 14 and not result["clears_before_freeze"]
     # (28 open + 1/day x 14 days arriving) / (1 per reviewer per day x 14 days) = 3 reviewers
     assert result["reviewers_needed"] == 3
-    assert result["history"][-1]["open"] == 28
+    assert result["history"][-1]["open"] == 33
 
 
 def test_capacity_with_nothing_closed_cannot_estimate() -> None:

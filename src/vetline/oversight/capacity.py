@@ -1,7 +1,8 @@
 """Capacity: will the review backlog clear before the ballot freezes, and if not, who is needed.
 
 Throughput and inflow are measured over the last `window_days` before `as_of`; the clearing
-date assumes those rates continue. Reviewers needed = backlog / (one reviewer's recent daily
+date assumes those rates continue. Reviewer work is the open cases not waiting on the
+applicant (a fix-it notice with its deadline running is the applicant's move, not ours). Reviewers needed = backlog / (one reviewer's recent daily
 output x days left), rounded up.
 """
 
@@ -32,14 +33,16 @@ def capacity(
     start = as_of - timedelta(days=window_days)
     open_now = [c for c in cases if _open_at(c, as_of)]
     backlog = Counter(c.track for c in open_now)
+    waiting = sum(c.awaiting_applicant for c in open_now)
     closed = [c for c in cases if c.closed_at is not None and start < c.closed_at <= as_of]
-    opened = [c for c in cases if start < c.opened_at <= as_of]
+    # reviewer work: cases waiting on the applicant's fix-it response are not in it (yet)
+    opened = [c for c in cases if start < c.opened_at <= as_of and not c.awaiting_applicant]
     by_reviewer = Counter(c.reviewer or "(unknown)" for c in closed)
     per_day = len(closed) / window_days
     inflow = len(opened) / window_days
     reviewers = len(by_reviewer)
     per_reviewer = per_day / reviewers if reviewers else 0.0
-    total = len(open_now)
+    total = len(open_now) - waiting
     days_left = (freeze_date - as_of.date()).days
 
     def clears(rate: float) -> str | None:
@@ -69,7 +72,12 @@ def capacity(
         "freeze_date": freeze_date.isoformat(),
         "days_until_freeze": days_left,
         "window_days": window_days,
-        "backlog": {"total": total, "by_track": dict(sorted(backlog.items()))},
+        "backlog": {
+            "total": len(open_now),
+            "by_track": dict(sorted(backlog.items())),
+            "needs_reviewer": total,
+            "awaiting_applicant": waiting,
+        },
         "not_yet_screened": not_yet_screened,
         "closed_in_window": len(closed),
         "opened_in_window": len(opened),

@@ -49,7 +49,7 @@ date was given, so the report uses four weeks ahead; give the real one with
 <dt>Unusually busy periods</dt><dd>{% if s.total %}{{ s.bursts|length }} burst(s): {{ s.flagged_bins }} {{ s.unit }}(s) above the expected range{% else %}none{% endif %}</dd>
 <dt>Coordinated sign-up leads</dt><dd>{{ c.leads_total }} group(s), {{ "{:,}".format(c.applications_in_leads) }} applications — leads to check, not findings</dd>
 <dt>Expected exclusions</dt><dd>about {{ "{:,.0f}".format(p.expected_from_past.expected) }} ({{ "{:,}".format(p.expected_from_past.low) }} to {{ "{:,}".format(p.expected_from_past.high) }}) if this surge is like the past one; {{ "{:,}".format(p.excluded_so_far) }} so far</dd>
-<dt>Review backlog</dt><dd>{{ "{:,}".format(k.backlog.total) }} open case(s);
+<dt>Review backlog</dt><dd>{{ "{:,}".format(k.backlog.needs_reviewer) }} case(s) waiting for a reviewer{% if k.backlog.awaiting_applicant %} (and {{ "{:,}".format(k.backlog.awaiting_applicant) }} waiting for the applicant){% endif %};
 {% if k.clears_on_at_net_rate %}clears around {{ k.clears_on_at_net_rate }} at the current pace{% else %}does not clear at the current pace{% endif %}
 — {% if k.clears_before_freeze %}before{% else %}<span class="flag">not before</span>{% endif %} the freeze date</dd>
 <dt>Even-handedness</dt><dd>{% if flags %}<span class="flag">{{ flags|length }} difference(s) larger than chance</span> — see below{% else %}no difference larger than chance found{% endif %}</dd>
@@ -118,9 +118,11 @@ So far {{ "{:,}".format(p.decided_so_far) }} applications have been decided and 
 </section>
 
 <section aria-labelledby="cap"><h2 id="cap">4. Is the review keeping up?</h2>
-<p>Open cases wait for a person. Over the last {{ k.window_days }} days reviewers closed
+<p>{{ "{:,}".format(k.backlog.needs_reviewer) }} open case(s) wait for a reviewer{% if k.backlog.awaiting_applicant %}, and
+{{ "{:,}".format(k.backlog.awaiting_applicant) }} more wait for the applicant to answer a fix-it notice (they come back to us if the applicant
+responds, or for confirmation in bulk once the deadline passes){% endif %}. Over the last {{ k.window_days }} days reviewers closed
 {{ "{:,}".format(k.closed_in_window) }} cases ({{ k.throughput_per_day }} a day, {{ k.active_reviewers }} reviewer(s) at work,
-{{ k.per_reviewer_per_day }} a day each) while {{ "{:,}".format(k.opened_in_window) }} new cases arrived ({{ k.inflow_per_day }} a day).
+{{ k.per_reviewer_per_day }} a day each) while {{ "{:,}".format(k.opened_in_window) }} new cases for a reviewer arrived ({{ k.inflow_per_day }} a day).
 {% if k.clears_on_at_net_rate %}At that pace the backlog clears around <strong>{{ k.clears_on_at_net_rate }}</strong>{% else %}At that pace the backlog <strong>does not clear</strong>: cases arrive at least as fast as they are closed{% endif %};
 the ballot freezes on <strong>{{ k.freeze_date }}</strong> ({{ k.days_until_freeze }} days away).
 {% if k.reviewers_needed is not none %}To clear everything in time, including the cases still expected to arrive, about

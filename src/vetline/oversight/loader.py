@@ -46,6 +46,7 @@ def load_cases(session: Session) -> list[CaseRecord]:
                 closed_at=c.closed_at if closed else None,
                 reviewer=worker.get(c.id),
                 adverse=(c.final_outcome in CaseOutcome.ADVERSE) if closed else None,
+                awaiting_applicant=c.status == CaseStatus.AWAITING_RESPONSE,
             )
         )
     return out

@@ -36,3 +36,4 @@ class CaseRecord:
     closed_at: datetime | None = None
     reviewer: str | None = None  # who proposed or decided the outcome
     adverse: bool | None = None  # the final outcome refused or excluded (None while open)
+    awaiting_applicant: bool = False  # a fix-it notice is out: the applicant must act first
