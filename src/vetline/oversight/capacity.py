@@ -2,7 +2,8 @@
 
 Throughput and inflow are measured over the last `window_days` before `as_of`; the clearing
 date assumes those rates continue. Reviewer work is the open cases not waiting on the
-applicant (a fix-it notice with its deadline running is the applicant's move, not ours). Reviewers needed = backlog / (one reviewer's recent daily
+applicant (a fix-it notice with its deadline running is the applicant's move, not ours).
+Reviewers needed = (that work + the inflow still to come) / (one reviewer's recent daily
 output x days left), rounded up.
 """
 
