@@ -9,18 +9,21 @@ postcode, address, email, phone; all Python str, a value not known is None.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from vetline.intake import detect, records
 from vetline.intake.csvfile import CsvFile
 from vetline.intake.parse import parse
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 FRAME_COLUMNS = ("id", *records.PERSON_FIELDS)
 
 
 def _frame(items: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd  # here, not at import time: the CLI starts faster without it
+
     # plain str/None objects: every consumer understands None; not all understand pd.NA
     return pd.DataFrame(items, columns=list(FRAME_COLUMNS), dtype=object)
 
