@@ -468,3 +468,66 @@ def test_concurrent_claims_on_postgres_take_different_cases(pg_url: str) -> None
     second.join(20)
     assert got["rosa"] is not None and got["ravi"] is not None
     assert got["rosa"] != got["ravi"]
+
+
+def test_every_decision_is_traceable_to_clause_rulebook_evidence_and_actors(
+    session: Session, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from vetline import audit
+    from vetline.cases.notices import export_outbox
+    from vetline.db.review import AuditEvent, RulebookRecord
+
+    users = make_users(session)
+    cases = [_referred(session, f"T{i}", first=f"N{i}")[0] for i in range(3)]
+    # one admitted, one rejected (four eyes), one rejected then overturned on appeal
+    service.claim(session, users["rosa"], cases[0].id, now=NOW)
+    service.propose(
+        session,
+        users["rosa"],
+        cases[0].id,
+        outcome="admit",
+        reason="Different date of birth",
+        now=NOW,
+    )
+    for c in cases[1:]:
+        service.claim(session, users["rosa"], c.id, now=NOW)
+        service.propose(
+            session,
+            users["rosa"],
+            c.id,
+            outcome="reject",
+            reason="Membership record matches name and DOB",
+            now=NOW,
+        )
+        service.approve(session, users["sam"], c.id, now=NOW)
+    appeal = service.appeal(session, users["ravi"], cases[2].id, grounds="Not me", now=NOW)
+    service.claim(session, users["ravi"], appeal.id, now=NOW)
+    service.propose(
+        session,
+        users["ravi"],
+        appeal.id,
+        outcome="overturn",
+        reason="Different town on the electoral register",
+        now=NOW,
+    )
+    session.flush()
+    stored = {f"{r.name}@{r.version}" for r in session.scalars(select(RulebookRecord))}
+    events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "case")).all()
+    for d in session.scalars(select(Decision)):
+        assert d.rulebook_version in stored
+        assert d.clause_ids and all(LABOUR.has_clause(c) for c in d.clause_ids)
+        for hit_id in d.evidence["hit_ids"]:
+            hit = session.get(Hit, hit_id)
+            assert hit is not None and hit.pair_hash
+        assert session.get(User, d.actor_id) is not None
+        assert any(e.after and e.after.get("decision_id") == d.id for e in events), d.id
+        if d.kind == "approval":
+            proposal = session.get(Decision, d.supersedes_id)
+            assert proposal is not None and proposal.actor_id != d.actor_id
+    assert audit.verify(session).ok
+    out = Path(str(tmp_path)) / "outbox"
+    written = export_outbox(session, out)
+    assert written == len(session.scalars(select(Notice)).all()) and written >= 8
+    assert any("appeal" in p.name for p in out.iterdir())

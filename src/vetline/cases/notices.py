@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -205,3 +206,17 @@ def list_notices(
     if case_id is not None:
         query = query.where(Notice.case_id == case_id)
     return list(session.scalars(query))
+
+
+def export_outbox(session: Session, directory: Path, *, since_id: int = 0) -> int:
+    """Write each notice as a text file (`000042-decision.txt`) for a mail merge; returns count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for notice in session.scalars(select(Notice).where(Notice.id > since_id).order_by(Notice.id)):
+        text = (
+            f"To: {notice.recipient}\nChannel: {notice.channel}\nSubject: {notice.subject}\n"
+            f"Rules: {notice.rulebook_version} {' '.join(notice.clause_ids)}\n\n{notice.body}\n"
+        )
+        (directory / f"{notice.id:06d}-{notice.kind}.txt").write_text(text, encoding="utf-8")
+        count += 1
+    return count

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
-from vetline.cases.notices import list_notices
+from vetline.cases.notices import export_outbox, list_notices
 from vetline.cli.app import app, console, print_json
 from vetline.db import session_scope
 from vetline.db.review import Notice
 from vetline.errors import NotFound
+from vetline.settings import get_settings
 from vetline.users import Permission, get_user, require
 
 notices_app = typer.Typer(help="The notices outbox.", no_args_is_help=True)
@@ -83,3 +86,20 @@ def show(
             highlight=False,
             markup=False,
         )
+
+
+@notices_app.command("export")
+def export(
+    out: Path | None = typer.Option(None, help="Folder (default: VETLINE_OUTBOX_DIR)."),
+    since: int = typer.Option(0, help="Only notices with an id above this."),
+    as_user: str = typer.Option(..., "--as", envvar="VETLINE_AS", help="Act as this user."),
+) -> None:
+    """Write the outbox as one text file per notice (nothing is sent).
+
+    Example: vetline notices export --out outbox/ --as olu
+    """
+    directory = out or get_settings().outbox_dir
+    with session_scope() as session:
+        require(get_user(session, as_user), Permission.READ_NOTICES)
+        n = export_outbox(session, directory, since_id=since)
+    console.print(f"{n} notices written to {directory}")
