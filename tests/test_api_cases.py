@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from test_web_support import add_user, api_token, seed_case, settings_for
+from test_web_support import (
+    WEB_USERS,
+    add_user,
+    api_token,
+    copy_template,
+    seed_case,
+    settings_for,
+)
+from test_web_support import seeded_template as seeded_template
 from vetline.db import get_engine, session_scope
 from vetline.web import create_app
 
@@ -16,18 +24,17 @@ RW = ["cases:read", "cases:write"]
 
 
 @pytest.fixture
-def setup(db_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, int]]:
+def setup(
+    db_url: str, tmp_path: Path, seeded_template: tuple[Path, int]
+) -> Iterator[tuple[TestClient, int]]:
+    if db_url.startswith("sqlite"):
+        case_id = copy_template(seeded_template, db_url)
+    else:
+        with session_scope(get_engine(db_url)) as s:
+            for name, role in WEB_USERS:
+                add_user(s, name, role)
+            case_id = seed_case(s, tmp_path / "in")
     app = create_app(settings_for(db_url, tmp_path / "data"))
-    with session_scope(get_engine(db_url)) as s:
-        for name, role in [
-            ("rita", "reviewer"),
-            ("ravi", "reviewer"),
-            ("sam", "senior"),
-            ("tess", "senior"),
-            ("audrey", "auditor"),
-        ]:
-            add_user(s, name, role)
-        case_id = seed_case(s, tmp_path / "in")
     with TestClient(app) as c:
         yield c, case_id
 

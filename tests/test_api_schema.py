@@ -13,19 +13,19 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 
-from test_web_support import add_user, api_token, seed_case, settings_for
-from vetline.db import get_engine, session_scope
+from test_web_support import api_token, copy_template, settings_for
+from test_web_support import seeded_template as seeded_template
 from vetline.web import create_app
 from vetline.web.deps import SCOPES
 
 EXAMPLES = 8
 
 
-def test_no_server_errors(sqlite_url: str, tmp_path: Path) -> None:
+def test_no_server_errors(
+    sqlite_url: str, tmp_path: Path, seeded_template: tuple[Path, int]
+) -> None:
+    copy_template(seeded_template, sqlite_url)
     app = create_app(settings_for(sqlite_url, tmp_path / "data"))
-    with session_scope(get_engine(sqlite_url)) as s:
-        add_user(s, "sam", "senior")
-        seed_case(s, tmp_path / "in")
     with TestClient(app) as c:
         auth = api_token(c, "sam", list(SCOPES))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

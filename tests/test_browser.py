@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from test_web_support import PASSWORD, add_user, live_server, seed_case, settings_for
-from vetline.db import get_engine, session_scope
+from test_web_support import PASSWORD, copy_template, live_server, settings_for
+from test_web_support import seeded_template as seeded_template
 from vetline.web import create_app
 
 pytestmark = pytest.mark.browser
@@ -49,24 +49,24 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, sqlite_url: str) -> Iterator[str]:
-    settings = settings_for(sqlite_url, tmp_path / "data")
-    app = create_app(settings)
-    with session_scope(get_engine(sqlite_url)) as s:
-        add_user(s, "rita", "reviewer")
-        add_user(s, "sam", "senior")
-        add_user(s, "tess", "senior")
-        add_user(s, "audrey", "auditor")
-        seed_case(s, tmp_path / "in")
+def server(tmp_path: Path, sqlite_url: str, seeded_template: tuple[Path, int]) -> Iterator[str]:
+    copy_template(seeded_template, sqlite_url)
+    app = create_app(settings_for(sqlite_url, tmp_path / "data"))
     with live_server(app) as url:
         yield url
+
+
+def press(page: Any, button: str) -> None:
+    """Click a submit button and wait for the page it leads to (it may be the same URL)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
 
 
 def log_in(page: Any, base: str, name: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    press(page, "Log in")
     page.wait_for_url(f"{base}/")
 
 
@@ -76,18 +76,18 @@ def test_login_shows_dashboard_and_logout_ends_session(browser: Any, server: str
     assert page.url.startswith(f"{server}/login")
     page.get_by_label("User name").fill("rita")
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Log in").click()
+    press(page, "Log in")
     assert "Wrong user name or password" in page.get_by_role("alert").inner_text()
     log_in(page, server, "rita")
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
-    page.get_by_role("button", name="Log out").click()
+    press(page, "Log out")
     page.wait_for_url(f"{server}/login")
     page.goto(f"{server}/")
     assert page.url.startswith(f"{server}/login")
 
 
 def log_out(page: Any, base: str) -> None:
-    page.get_by_role("button", name="Log out").click()
+    press(page, "Log out")
     page.wait_for_url(f"{base}/login")
 
 
@@ -97,7 +97,7 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
     page = browser.new_page()
     log_in(page, server, "rita")
     page.get_by_role("link", name="Queue").click()
-    page.get_by_role("button", name="Claim next case").click()
+    press(page, "Claim next case")
     page.wait_for_url(f"{server}/cases/*")
     case_url = page.url
     assert page.locator("#case-status").inner_text() == "claimed"
@@ -105,7 +105,7 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
     assert comparison.locator("td.agree").count() >= 3  # names and date of birth agree
     page.get_by_label("exclude", exact=False).check()
     page.get_by_label("Reason").fill("Ward officer of another party: hit on the other-party list.")
-    page.get_by_role("button", name="Record decision").click()
+    press(page, "Record decision")
     page.wait_for_url(case_url)
     assert page.locator("#case-status").inner_text() == "proposed"
     assert page.get_by_role("button", name="Approve the proposal").count() == 0  # not a senior
@@ -113,7 +113,7 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
 
     log_in(page, server, "sam")
     page.goto(case_url)
-    page.get_by_role("button", name="Approve the proposal").click()
+    press(page, "Approve the proposal")
     page.wait_for_url(case_url)
     assert page.locator("#case-status").inner_text() == "closed"
     assert page.locator("#case-outcome").inner_text() == "exclude"
@@ -125,7 +125,7 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
     log_in(page, server, "rita")
     page.goto(case_url)
     page.get_by_label("Grounds of appeal").fill("I resigned from the other party in 2015.")
-    page.get_by_role("button", name="Lodge appeal").click()
+    press(page, "Lodge appeal")
     page.wait_for_url(f"{server}/cases/*")
     appeal_url = page.url
     assert appeal_url != case_url
@@ -133,12 +133,12 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
 
     log_in(page, server, "tess")
     page.get_by_role("link", name="Queue").click()
-    page.get_by_role("button", name="Claim next case").click()
+    press(page, "Claim next case")
     page.wait_for_url(appeal_url)
     assert page.locator("#case-status").inner_text() == "claimed"
     page.get_by_label("overturn", exact=False).check()
     page.get_by_label("Reason").fill("Resignation letter of 2015 seen; the exclusion is lifted.")
-    page.get_by_role("button", name="Record decision").click()
+    press(page, "Record decision")
     page.wait_for_url(appeal_url)
     assert page.locator("#case-outcome").inner_text() == "overturn"
     page.goto(case_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import socket
 import threading
 import time
@@ -12,12 +13,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from vetline.db import get_engine, session_scope
 from vetline.db.review import User
 from vetline.settings import Settings, get_settings
 
@@ -141,3 +144,36 @@ def seed_case(session: Session, tmp: Path, *, hostile: bool = False) -> int:
     case_id = session.scalar(select(Case.id).order_by(Case.id.desc()))
     assert case_id is not None, "the pipeline opened no case"
     return case_id
+
+
+WEB_USERS = [
+    ("rita", "reviewer"),
+    ("ravi", "reviewer"),
+    ("sam", "senior"),
+    ("tess", "senior"),
+    ("audrey", "auditor"),
+    ("ada", "admin"),
+]
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """Once per run: a migrated SQLite file with WEB_USERS and one conduct case whose applicant
+    has a hostile name. Tests copy it instead of re-running migrations and screening."""
+    folder = tmp_path_factory.mktemp("web-template")
+    path = folder / "seeded.db"
+    engine = get_engine(f"sqlite:///{path}")
+    with session_scope(engine) as s:
+        for name, role in WEB_USERS:
+            add_user(s, name, role)
+        case_id = seed_case(s, folder / "in", hostile=True)
+    engine.dispose()  # checkpoints the WAL into the file
+    return path, case_id
+
+
+def copy_template(template: tuple[Path, int], sqlite_url: str) -> int:
+    """Put the seeded database at `sqlite_url` (which must not exist yet); returns the case id."""
+    target = Path(sqlite_url.removeprefix("sqlite:///"))
+    assert not target.exists()
+    shutil.copyfile(template[0], target)
+    return template[1]

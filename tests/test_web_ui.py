@@ -15,30 +15,23 @@ from test_web_support import (
     HOSTILE_FORMULA,
     HOSTILE_SCRIPT,
     PASSWORD,
-    add_user,
+    copy_template,
     csrf_of,
     login,
-    seed_case,
     settings_for,
 )
-from vetline.db import get_engine, session_scope
+from test_web_support import seeded_template as seeded_template
 from vetline.web import create_app
 
 PAGES = ["/", "/queue", "/appeals", "/notices", "/reference", "/audit", "/dashboard/figures"]
 
 
 @pytest.fixture
-def app_and_case(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, int]]:
+def app_and_case(
+    sqlite_url: str, tmp_path: Path, seeded_template: tuple[Path, int]
+) -> Iterator[tuple[TestClient, int]]:
+    case_id = copy_template(seeded_template, sqlite_url)
     app = create_app(settings_for(sqlite_url, tmp_path / "data"))
-    with session_scope(get_engine(sqlite_url)) as s:
-        for name, role in [
-            ("rita", "reviewer"),
-            ("sam", "senior"),
-            ("audrey", "auditor"),
-            ("ada", "admin"),
-        ]:
-            add_user(s, name, role)
-        case_id = seed_case(s, tmp_path / "in", hostile=True)
     with TestClient(app) as c:
         yield c, case_id
 

@@ -37,7 +37,9 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response goes out, so the page a redirect leads to
+# (or the client's next request) always sees the change
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 @dataclass(frozen=True)
