@@ -178,3 +178,46 @@ def test_cli_rulebook_check_and_list(tmp_path: Path) -> None:
     assert isinstance(result.exception, InputError) and "bad.yaml" in result.exception.detail
     listed = runner.invoke(app, ["rulebook", "list", "--json"])
     assert '"name": "conservative-2022"' in listed.output
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 200)
+    | st.text(max_size=8)
+    | st.dates(date(1990, 1, 1), date(2030, 1, 1)),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["hit", "list", "band", "any", "all", "not", "x", "id"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["name", "version", "appeal", "clauses", "default_outcome", "provisional"]),
+    st.sampled_from(["id", "when", "track", "outcome", "effective_from", "response_days"]),
+    json_values,
+    st.booleans(),
+)
+def test_any_malformed_rulebook_gives_an_input_error_never_a_crash(
+    top: str, clause_key: str, value: object, in_clause: bool
+) -> None:
+    import yaml
+
+    data = yaml.safe_load(GOOD)
+    if in_clause:
+        data["clauses"][0][clause_key] = value
+    else:
+        data[top] = value
+    try:
+        rb = parse_rulebook(yaml.safe_dump(data), "fuzz.yaml")
+    except InputError as exc:
+        assert exc.detail.startswith("bad rulebook:\nfuzz.yaml: ") or "fuzz.yaml" in exc.detail
+    else:
+        assert rb.clauses
