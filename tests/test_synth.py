@@ -11,18 +11,24 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from nicknames import NickNamer
 from rapidfuzz.distance import DamerauLevenshtein
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from vetline.cli import app
+from vetline.db import get_engine
 from vetline.errors import InputError
+from vetline.intake.importer import import_applications, import_members, import_reference
 from vetline.synth import DEFAULT_START, generate
-from vetline.synth.corrupt import typo
-from vetline.synth.names import fold
+from vetline.synth.corrupt import GROUPS, Corruptor, typo
+from vetline.synth.names import build_names, fold
+from vetline.synth.people import build_population
+from vetline.synth.places import build_places
 
 PERSON = ["id", "first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone"]
 FILES = {
@@ -122,11 +128,6 @@ def test_writes_the_documented_files_with_their_headers(data: Data, sample_dc_cs
 
 
 def test_the_intake_importer_accepts_every_file(data: Data, sqlite_url: str) -> None:
-    from sqlalchemy.orm import Session
-
-    from vetline.db import get_engine
-    from vetline.intake.importer import import_applications, import_members, import_reference
-
     with Session(get_engine(sqlite_url)) as session:
         assert import_applications(session, data.out / "applications.csv").rows == 2000
         assert import_members(session, data.out / "members.csv").rows == len(data.rows["members"])
@@ -493,3 +494,57 @@ def test_cli_start_option(tmp_path: Path) -> None:
     assert first.startswith("2016-07-11")
     bad = runner.invoke(app, ["synth", "--out", str(tmp_path), "--start", "next tuesday"])
     assert bad.exit_code != 0 and "--start" in bad.output
+
+
+@pytest.fixture(scope="module")
+def corruptor() -> Corruptor:
+    rng = np.random.default_rng(0)
+    names = build_names()
+    places = build_places(rng, names, 200)
+    pop, hhs = build_population(rng, names, places, 400, DEFAULT_START.date())
+    return Corruptor(names, places, hhs, pop, rng, random.Random(0), born_before="2002-07-10")
+
+
+RECORDS = [
+    {
+        "first_name": "Robert James",
+        "last_name": "O'Brien-Smith",
+        "date_of_birth": "1980-03-07",
+        "postcode": "S11 8YE",
+        "address": "12 Ecclesall Road, Sheffield",
+        "email": "rob.obrien@gmail.com",
+        "phone": "07700 900123",
+    },
+    {
+        "first_name": "小龍",
+        "last_name": "李",
+        "date_of_birth": "1975-11-02",
+        "postcode": "M14 5RT",
+        "address": "3 Wilmslow Road, Manchester",
+        "email": "xiaolong.li@qq.com",
+        "phone": "",
+    },
+    {
+        "first_name": "Siobhán",
+        "last_name": "Nguyễn",
+        "date_of_birth": "1990-01-01",
+        "postcode": "",
+        "address": "",
+        "email": "",
+        "phone": "0114 2345678",
+    },
+]
+
+
+@pytest.mark.parametrize("op", sorted(GROUPS))
+def test_each_corruption_changes_the_record_when_it_applies(corruptor: Corruptor, op: str) -> None:
+    applied = 0
+    for original in RECORDS:
+        rec = dict(original)
+        if not corruptor.applicable(rec, op):
+            continue
+        corruptor.apply(rec, 0, op)
+        assert rec != original, (op, original)
+        assert rec["first_name"].strip() and rec["last_name"].strip()
+        applied += 1
+    assert applied, f"{op} applies to none of the sample records"

@@ -210,6 +210,7 @@ class Corruptor:
             rec[f] = ""
 
     def _op_case_space(self, rec: Record) -> None:
+        before = (rec["first_name"], rec["last_name"])
         r = self.py.random()
         for f in ("first_name", "last_name"):
             v = rec[f]
@@ -226,6 +227,8 @@ class Corruptor:
         rec["last_name"] = (
             f"{rec['last_name']}  " if r > 0.6 else rec["last_name"].replace(" ", "  ")
         )
+        if (rec["first_name"], rec["last_name"]) == before:  # uncased script, one word
+            rec["last_name"] += " "
 
     def _op_new_email(self, rec: Record) -> None:
         rec["email"] = self._new_email(rec)
