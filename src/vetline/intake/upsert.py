@@ -1,15 +1,18 @@
 """Bulk upsert keyed on the sender's id: insert new, update changed (recorded), skip unchanged.
 
-Row-by-row ORM work cannot load 600,000 members in reasonable time, so we load the existing
-keys and hashes once, then write in chunks with SQLAlchemy 2 bulk `insert()`/`update()`.
+Row-by-row ORM work cannot load 600,000 members in reasonable time, so we look up existing
+keys and hashes a chunk at a time, then write in chunks with SQLAlchemy 2 bulk `insert()` /
+`update()` (and COPY for new rows on PostgreSQL).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vetline.db.people import RecordChange
@@ -101,11 +104,40 @@ class Upserter:
                 self.unchanged += 1
         self._pending = []
         if inserts:
-            self.session.execute(insert(self.model), inserts)
+            if self.session.get_bind().dialect.name == "postgresql":
+                self._copy(inserts)
+            else:
+                self.session.execute(insert(self.model), inserts)
             self.inserted += len(inserts)
         if updates:
             self._write_updates(updates)
             self.updated += len(updates)
+
+    def _copy(self, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL: COPY the new rows in, inside the session's transaction.
+
+        Several times faster than multi-row INSERT for 600,000 members. Every row carries the
+        same keys (the record, the scope, the insert values), so one column list fits all.
+        """
+        import psycopg  # the PostgreSQL path only: psycopg is the 'postgres' extra
+
+        columns = list(rows[0])
+        table = self.model.__table__.name
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        driver: Any = self.session.connection().connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            json.dumps(value, ensure_ascii=False)
+                            if isinstance(value := row[c], dict)
+                            else value
+                            for c in columns
+                        ]
+                    )
+        except psycopg.errors.IntegrityError as exc:  # same meaning as through SQLAlchemy
+            raise IntegrityError(statement, None, exc) from exc
 
     def _write_updates(self, updates: list[tuple[int, dict[str, Any], int | None]]) -> None:
         ids = [u[0] for u in updates]
