@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import numpy as np
 
@@ -48,12 +47,12 @@ def coordinated(
     plan: AppPlan,
     pm_pids: np.ndarray,
     used: set[int],
-    sz: Any,
+    total: int,
     on: date,
 ) -> list[Cluster]:
     """Plan clusters of 3-8: made-up identities, or a rival party's members joining en bloc."""
     clusters: list[Cluster] = []
-    left = int(sz.coordinated)
+    left = total
     spare = [p for p in pm_pids.tolist() if p not in used]
     shapes: list[tuple[int, str]] = []
     while left >= 3:

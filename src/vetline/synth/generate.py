@@ -229,7 +229,9 @@ def generate(
         twin = plan.add(plan.pid[row], "twice", n_corruptions(py, 0.35))
         plan.prefer[twin] = py.choice(MATCH_OPS) if plan.k[twin] else None
         plan.first_of[twin] = row
-    clusters = coordinated(py, rng, names, pop, places, hhs, plan, pm_pids, used, sz, on)
+    clusters = coordinated(
+        py, rng, names, pop, places, hhs, plan, pm_pids, used, sz.coordinated, on
+    )
     unregistered = {p for c in clusters for p in c.fakes}
 
     # lookalikes of genuine applicants
