@@ -146,3 +146,16 @@ def test_any_text_round_trips_through_an_excel_style_file(
         writer.writerow(["id", "last_name"])
         writer.writerows([str(i), n] for i, n in enumerate(names))
     assert _values(path, "last_name") == names
+
+
+def test_errors_are_capped_at_twenty_and_say_so(tmp_path: Path) -> None:
+    from vetline.intake import detect
+    from vetline.intake.parse import parse
+
+    path = tmp_path / "wrong.csv"
+    path.write_text("id,first_name,date_of_birth\n" + "".join(f"{i},Ann,soon\n" for i in range(50)))
+    with pytest.raises(InputError) as err:
+        list(parse(CsvFile(path), detect.PERSON, lambda r: r.id, "id"))
+    lines = err.value.detail.splitlines()
+    assert lines[0] == "wrong.csv: stopped at 20 errors; nothing was imported:"
+    assert len(lines) == 21 and lines[-1].startswith("wrong.csv, row 21, field date_of_birth:")
