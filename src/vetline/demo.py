@@ -21,6 +21,7 @@ from vetline.db.people import ListKind
 from vetline.db.review import Case, CaseStatus
 from vetline.db.screening import Hit, HitTarget
 from vetline.intake import ImportSummary, import_applications, import_members, import_reference
+from vetline.oversight import write_report
 from vetline.screening import ScreeningSummary, screen_and_decide
 from vetline.settings import get_settings
 from vetline.status import status_counts
@@ -143,6 +144,10 @@ def run_demo(
         cases = dict(
             session.execute(select(Case.status, func.count(Case.id)).group_by(Case.status)).all()
         )
+    report = settings.data_dir / "report.html"
+    say(f"writing the oversight report {report}")
+    with session_scope(engine) as session:
+        write_report(session, report, json_out=settings.data_dir / "report.json")
     return DemoResult(
         data_dir=settings.data_dir,
         db_url=settings.db_url,
@@ -155,6 +160,7 @@ def run_demo(
         cases_by_status={str(k): int(v) for k, v in cases.items()},
         users=users,
         users_file=users_file,
+        extra_files={"report": report, "figures (JSON)": settings.data_dir / "report.json"},
     )
 
 
