@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from vetline.cli import app
-from vetline.db.people import Application
+from vetline.db.people import Application, ReferenceList
 from vetline.db.review import Case, Decision, User
 from vetline.db.screening import Hit, ScreeningRun
 from vetline.oversight import ReportOptions, figures, render
@@ -41,20 +41,27 @@ def _seed(session: Session) -> None:
         )
     session.add_all(apps)
     run = ScreeningRun(engine="duckdb", model_version="t", review_threshold=0.05)
-    session.add(run)
+    rivals = ReferenceList(name="rivals", kind="party_members")
+    register = ReferenceList(name="register", kind="register")
+    session.add_all([run, rivals, register])
     session.flush()
-    session.add_all(
-        Hit(
+
+    def hit(i: int, target: str, list_id: int | None) -> Hit:
+        return Hit(
             run_id=run.id,
             application_id=apps[i].id,
-            target="reference",
+            target=target,
+            list_id=list_id,
             score=0.9,
             band="match",
             explanation=[],
-            pair_hash=f"p{i}",
+            pair_hash=f"p{i}{target}{list_id}",
         )
-        for i in (1, 2, 5)
-    )
+
+    # hits of concern for A1, A2, A5; being on the register or a duplicate is not one
+    session.add_all(hit(i, "reference", rivals.id) for i in (1, 2, 5))
+    session.add_all(hit(i, "reference", register.id) for i in (0, 1, 3))
+    session.add(hit(4, "application", None))
     closed = Case(
         application_id=apps[1].id,
         track="conduct",
@@ -126,8 +133,9 @@ def test_loader_reads_outcomes_and_cases(session: Session) -> None:
     _seed(session)
     apps = {a.id: a for a in load_applications(session)}
     assert len(apps) == 12
-    hits = sorted(i for i, a in apps.items() if a.has_hit)
-    assert len(hits) == 3
+    ext = {a.id: a.external_id for a in session.query(Application)}
+    # hits of concern only: the register hits of A0, A1, A3 and A4's duplicate do not count
+    assert sorted(ext[i] for i, a in apps.items() if a.has_hit) == ["A1", "A2", "A5"]
     assert sum(a.excluded for a in apps.values()) == 3  # A1, A5, A9 are 'rejected'
     # statuses cycle admitted, rejected, referred, received: A0 A4 A8 admitted, A1 A5 A9 rejected
     assert sum(a.decided for a in apps.values()) == 6

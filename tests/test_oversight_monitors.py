@@ -179,3 +179,17 @@ def test_shared_mailbox_and_rare_domain_link_but_common_ones_do_not() -> None:
         ([1, 2, 3], {"email": 2}),
         ([10, 11, 12], {"email_domain": 2}),
     ]
+
+
+def test_bursts_bridge_a_single_quiet_period() -> None:
+    apps = []
+    for day in range(30):
+        n = 20 + (200 if day in (10, 12, 20) else 0)
+        for i in range(n):
+            at = T0 + timedelta(days=day, minutes=i)
+            apps.append(ApplicationRecord(id=len(apps) + 1, applied_at=at, source="x"))
+    bursts = surge(apps)["bursts"]
+    assert [(b["start"], b["end"], b["applications"]) for b in bursts] == [
+        ("2016-06-11", "2016-06-14", 3 * 20 + 2 * 200),  # 11 and 13 flagged, 12 bridged
+        ("2016-06-21", "2016-06-22", 220),
+    ]

@@ -90,7 +90,8 @@ def report(
         f"{data['coordination']['leads_total']} coordination lead(s); "
         f"expected exclusions {p['expected_from_past']['low']:,} to "
         f"{p['expected_from_past']['high']:,}; "
-        f"backlog {k['backlog']['total']:,} open, clears {k['clears_on_at_net_rate'] or 'never'} "
+        f"{k['backlog']['needs_reviewer']:,} case(s) for reviewers, clears "
+        f"{k['clears_on_at_net_rate'] or 'never at this pace'} "
         f"(freeze {k['freeze_date']})",
         highlight=False,
     )

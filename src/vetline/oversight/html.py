@@ -14,7 +14,11 @@ from markupsafe import Markup
 from vetline.oversight import charts
 
 MEASURES = {
-    "hit": ("Screening hits", "applications with at least one possible match on a list"),
+    "hit": (
+        "Screening hits",
+        "applications with a possible match on a list of other parties' candidates, members or "
+        "officers, donors, or the expelled (the electoral register and duplicates not counted)",
+    ),
     "referral": ("Referrals to a case", "applications sent to the conduct track for a person"),
     "exclusion": ("Exclusions", "decided applications whose final outcome was a refusal"),
 }
@@ -30,7 +34,7 @@ h3{margin-top:1.6rem} .lead{color:#52606d} .note{background:#f5f7fa;border-left:
 .warn{background:#fdecea;border-left:4px solid #b3261e;padding:.6rem 1rem}
 table{border-collapse:collapse;margin:.8rem 0;width:100%} caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{border-bottom:1px solid #d9e2ec;padding:.3rem .5rem;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap} .flag{color:#b3261e;font-weight:600}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap} td.d{white-space:nowrap} .flag{color:#b3261e;font-weight:600}
 dl.glance{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem} dt{font-weight:600}
 figure{margin:1rem 0} figcaption{color:#52606d;font-size:.9rem}
 @media print{h2{break-before:page}}
@@ -71,7 +75,7 @@ something — usually a campaign — drove sign-ups.</p>
 <figure>{{ surge_chart }}<figcaption>Applications per {{ s.unit }}, {{ s.first_day }} to {{ s.last_day }} (UTC); {{ s.flagged_bins }} {{ s.unit }}(s) above the expected range, in red.</figcaption></figure>
 <table><caption>Bursts: runs of {{ s.unit }}s above the expected range ({{ s.bursts|length }})</caption>
 <thead><tr><th>From</th><th>To</th><th class="n">Applications</th><th class="n">Normal {{ s.unit }}s would bring</th><th>Largest campaign</th></tr></thead><tbody>
-{% for b in s.bursts %}<tr><td>{{ b.start }}</td><td>{{ b.end }}</td><td class="n">{{ "{:,}".format(b.applications) }}</td><td class="n">{{ "{:,.0f}".format(b.expected) }}</td><td>{{ b.top_source }}</td></tr>
+{% for b in s.bursts %}<tr><td class="d">{{ b.start }}</td><td class="d">{{ b.end }}</td><td class="n">{{ "{:,}".format(b.applications) }}</td><td class="n">{{ "{:,.0f}".format(b.expected) }}</td><td>{{ b.top_source }}</td></tr>
 {% else %}<tr><td colspan="5">No {{ s.unit }} was above the expected range.</td></tr>{% endfor %}
 </tbody></table>
 <table><caption>Where the applications came from (the <code>source</code> campaign each applicant gave)</caption>
@@ -84,7 +88,8 @@ something — usually a campaign — drove sign-ups.</p>
 
 <section aria-labelledby="coord"><h2 id="coord">2. Coordinated sign-ups</h2>
 <p>Groups of at least {{ c.min_size }} applications made within {{ c.window_hours|round(0)|int }} hours of each other that share an
-email address, phone number, payment fingerprint or street address. Families and housemates
+email address, phone number, payment fingerprint, street address or an uncommon email domain. Groups that signed up minutes
+apart come first. Families and housemates
 share addresses (and sometimes a card), so a group living at one address is marked as probably
 one household and listed last. These
 are <strong>leads for a reviewer to look at, with their evidence — never verdicts</strong>.</p>
@@ -92,7 +97,7 @@ are <strong>leads for a reviewer to look at, with their evidence — never verdi
 <thead><tr><th class="n">Lead</th><th class="n">Applications</th><th>What they share (links)</th><th>When</th><th>Campaigns</th><th>Application ids</th></tr></thead><tbody>
 {% for l in c.leads %}<tr><td class="n">{{ l.lead }}</td><td class="n">{{ l.size }}</td>
 <td>{% for k, n in l.shared.items() %}{{ k.replace("_", " ") }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}{% if l.address_only or l.one_household %} — probably one household{% endif %}</td>
-<td>{{ l.first_at[:16].replace("T", " ") }}, over {{ l.span_hours }} h (typically {{ l.median_gap_minutes }} min apart)</td>
+<td>{{ l.first_at[:16].replace("T", " ") }}, over {{ l.span_hours }} h ({{ gap(l.median_gap_minutes) }} apart, typically)</td>
 <td>{% for src, n in l.sources.items() %}{{ src }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}</td>
 <td>{{ l.application_ids[:12]|join(", ") }}{% if l.size > 12 %}, …{% endif %}</td></tr>
 {% else %}<tr><td colspan="6">No group of applications shares details in a short window.</td></tr>{% endfor %}
@@ -167,6 +172,12 @@ aside, and the remaining groups are tested again, until they are alike. A flag i
 """  # noqa: E501, RUF001 - HTML is easier to read unwrapped
 
 
+def _gap(minutes: float) -> str:
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    return f"{minutes / 60:.0f} h"
+
+
 def render(f: dict[str, Any]) -> str:
     """The report page for `figures(...)` output."""
     s, p, k = f["surge"], f["projection"], f["capacity"]
@@ -219,6 +230,7 @@ def render(f: dict[str, Any]) -> str:
         fairness.append((key, label, what, table, Markup(chart)))
     flags = [g for _, _, _, t, _ in fairness for g in t["flagged"]]
     env = Environment(autoescape=True, undefined=StrictUndefined)
+    env.globals["gap"] = _gap
     return env.from_string(TEMPLATE).render(
         f=f,
         s=s,

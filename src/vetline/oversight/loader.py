@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vetline.db.people import Application, ApplicationStatus
+from vetline.db.people import Application, ApplicationStatus, ListKind, ReferenceList
 from vetline.db.review import (
     Case,
     CaseKind,
@@ -18,7 +18,7 @@ from vetline.db.review import (
     Track,
     User,
 )
-from vetline.db.screening import Hit
+from vetline.db.screening import Hit, HitTarget
 from vetline.oversight.records import NO_SOURCE, ApplicationRecord, CaseRecord
 
 WORK = (DecisionKind.PROPOSAL, DecisionKind.DECISION, DecisionKind.BULK)
@@ -53,8 +53,17 @@ def load_cases(session: Session) -> list[CaseRecord]:
 
 
 def load_applications(session: Session) -> list[ApplicationRecord]:
-    """Every application with: any hit, referred to a case, decided, excluded."""
-    with_hits = set(session.scalars(select(Hit.application_id).distinct()))
+    """Every application with: a hit on a list of concern, referred to a case, decided, excluded."""
+    # a hit that can count against someone: a list of rivals, officers, donors or the expelled —
+    # not the electoral register (being on it is required) nor a duplicate (administrative)
+    adverse_lists = select(ReferenceList.id).where(ReferenceList.kind != ListKind.REGISTER)
+    with_hits = set(
+        session.scalars(
+            select(Hit.application_id)
+            .where(Hit.target == HitTarget.REFERENCE, Hit.list_id.in_(adverse_lists))
+            .distinct()
+        )
+    )
     referred: set[int] = set()
     adverse: set[int] = set()
     admitted: set[int] = set()

@@ -20,7 +20,7 @@ class ApplicationRecord:
     payment_ref: str | None = None
     address: str | None = None
     postcode: str | None = None
-    has_hit: bool = False  # screening found at least one hit
+    has_hit: bool = False  # a hit on a list of concern (not the register, not a duplicate)
     referred: bool = False  # sent to the conduct track (a case)
     decided: bool = False  # a final outcome: admitted or refused
     excluded: bool = False  # the final outcome is adverse (rejected / excluded)

@@ -6,8 +6,9 @@ hour (a campaign's spike lasts hours; ten days of daily counts are all "surge"),
 the baseline is the median of the same hour of day. A period is flagged when its count is
 above the `level` quantile of a negative binomial with that mean and variance phi x mean,
 phi >= 1 estimated robustly (MAD of Pearson residuals; phi = 1 is Poisson). Consecutive
-flagged periods form a burst. Attribution: on flagged periods, each campaign's excess over its
-own quiet-period rate.
+flagged periods (bridging a single normal one) form a burst. Attribution: on flagged periods,
+each campaign's excess over its own quiet-period rate. Quiet hours count as at least one
+application an hour, so one sign-up at 4am is not a surge.
 """
 
 from __future__ import annotations
@@ -80,13 +81,18 @@ def surge(
     def expected(b: datetime) -> float:
         return normal.get(b.hour if hourly else 0, median)
 
+    # a quiet hour's median can be 0; one application at 3am is not a surge
+    floor = 1.0
+
     # overdispersion from robust (median/MAD) Pearson residuals: variance = phi x mean
     residuals = [(counts[b] - expected(b)) / max(expected(b), 1.0) ** 0.5 for b in quiet]
     centre = statistics.median(residuals)
     spread = 1.4826 * statistics.median(abs(r - centre) for r in residuals)
     phi = max(1.0, spread**2)
-    upper_of = {k: negbin_upper(m, phi * m, level) for k, m in normal.items()}
-    default_upper = negbin_upper(median, phi * median, level)
+    upper_of = {
+        k: negbin_upper(max(m, floor), phi * max(m, floor), level) for k, m in normal.items()
+    }
+    default_upper = negbin_upper(max(median, floor), phi * max(median, floor), level)
 
     def upper(b: datetime) -> int:
         return upper_of.get(b.hour if hourly else 0, default_upper)
@@ -111,8 +117,15 @@ def surge(
     for b in bins:
         if b not in flagged:
             continue
-        if bursts and bursts[-1]["_end"] + step == b:
+        # one normal period inside a spike does not end it: bridge gaps of a single period
+        if bursts and b - bursts[-1]["_end"] <= 2 * step:
             burst = bursts[-1]
+            gap = bursts[-1]["_end"] + step
+            while gap < b:
+                burst["applications"] += counts[gap]
+                burst["expected"] += expected(gap)
+                burst["_sources"].update(by_source[gap])
+                gap += step
         else:
             burst = {"_start": b, "applications": 0, "expected": 0.0, "_sources": Counter()}
             bursts.append(burst)
