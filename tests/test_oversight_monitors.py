@@ -193,3 +193,17 @@ def test_bursts_bridge_a_single_quiet_period() -> None:
         ("2016-06-11", "2016-06-14", 3 * 20 + 2 * 200),  # 11 and 13 flagged, 12 bridged
         ("2016-06-21", "2016-06-22", 220),
     ]
+
+
+def test_figures_can_be_computed_by_section() -> None:
+    import pytest
+
+    from vetline.oversight import compute_figures
+
+    apps = _quiet_then_spikes()
+    some = compute_figures(apps, [], sections=("surge", "capacity"))
+    assert {"surge", "capacity", "freeze_date_assumed"} <= set(some)
+    assert "coordination" not in some and "fairness" not in some
+    assert some["surge"] == compute_figures(apps, [])["surge"]
+    with pytest.raises(ValueError, match="unknown sections"):
+        compute_figures(apps, [], sections=("surge", "gossip"))

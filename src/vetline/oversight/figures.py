@@ -42,59 +42,78 @@ class ReportOptions:
     capacity_window_days: int = 7
 
 
+SECTIONS = ("surge", "coordination", "projection", "capacity", "fairness")
+
+
 def compute_figures(
     apps: Sequence[ApplicationRecord],
     cases: Sequence[CaseRecord],
     options: ReportOptions = ReportOptions(),
     *,
     not_yet_screened: int = 0,
+    sections: Sequence[str] = SECTIONS,
 ) -> dict[str, Any]:
-    """Every figure of the report from plain records (no database)."""
+    """The figures of the report from plain records (no database); `sections` picks which
+    (the dashboard needs only surge and capacity, and coordination is the slow one)."""
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        raise ValueError(f"unknown sections {unknown}; known: {list(SECTIONS)}")
     as_of = options.as_of or loader.latest_event(list(apps), list(cases)) or datetime.now(UTC)
     freeze_assumed = options.freeze_date is None
     freeze = options.freeze_date or (as_of + timedelta(days=FREEZE_DAYS_AHEAD)).date()
-    window = timedelta(hours=options.coordination_window_hours)
-    leads = clusters(apps, window=window, min_size=options.coordination_min_size)
-    decided = sum(a.decided for a in apps)
-    excluded = sum(a.excluded for a in apps)
-    review_cases = [c for c in cases if c.track != "appeal"]
     settings = asdict(replace(options, as_of=as_of, freeze_date=freeze))
-    return {
+    out: dict[str, Any] = {
         "generated_for": as_of.isoformat(),
         "options": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in settings.items()},
         "freeze_date_assumed": freeze_assumed,
-        "surge": surge(apps, baseline_until=options.baseline_until, level=options.surge_level),
-        "coordination": {
+    }
+    if "surge" in sections:
+        out["surge"] = surge(apps, baseline_until=options.baseline_until, level=options.surge_level)
+    if "coordination" in sections:
+        window = timedelta(hours=options.coordination_window_hours)
+        leads = clusters(apps, window=window, min_size=options.coordination_min_size)
+        out["coordination"] = {
             "window_hours": options.coordination_window_hours,
             "min_size": options.coordination_min_size,
             "leads_total": len(leads),
             "applications_in_leads": sum(c["size"] for c in leads),
             "leads": leads[: options.max_leads],
-        },
-        "projection": projection(
+        }
+    if "projection" in sections:
+        out["projection"] = projection(
             len(apps),
-            decided,
-            excluded,
+            sum(a.decided for a in apps),
+            sum(a.excluded for a in apps),
             past_excluded=options.past_excluded,
             past_total=options.past_total,
             level=options.projection_level,
-        ),
-        "capacity": capacity(
+        )
+    if "capacity" in sections:
+        out["capacity"] = capacity(
             cases,
             as_of=as_of,
             freeze_date=freeze,
             window_days=options.capacity_window_days,
             not_yet_screened=not_yet_screened,
-        ),
-        "fairness": {
+        )
+    if "fairness" in sections:
+        out["fairness"] = {
             "by_campaign": by_campaign(apps, alpha=options.alpha),
-            "by_reviewer": by_reviewer(review_cases, alpha=options.alpha),
-        },
-    }
+            "by_reviewer": by_reviewer(
+                [c for c in cases if c.track != "appeal"], alpha=options.alpha
+            ),
+        }
+    return out
 
 
-def figures(session: Session, options: ReportOptions = ReportOptions()) -> dict[str, Any]:
+def figures(
+    session: Session,
+    options: ReportOptions = ReportOptions(),
+    *,
+    sections: Sequence[str] = SECTIONS,
+) -> dict[str, Any]:
     """The oversight figures of the database as a JSON-ready dict (the API serves this)."""
     apps = loader.load_applications(session)
     cases = loader.load_cases(session)
-    return compute_figures(apps, cases, options, not_yet_screened=loader.not_yet_screened(session))
+    waiting = loader.not_yet_screened(session)
+    return compute_figures(apps, cases, options, not_yet_screened=waiting, sections=sections)
