@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,17 @@ def _remember_users(path: Path, created: list[tuple[str, str, str]]) -> list[tup
     return [(name, role, pw) for name, (role, pw) in known.items()]
 
 
+def _surge_start(path: Path, days: int) -> datetime:
+    """The surge ends today on the first run; later runs reuse that start (idempotent imports)."""
+    if path.exists():
+        return datetime.fromisoformat(path.read_text().strip())
+    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=days)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(start.isoformat() + "\n")
+    return start
+
+
 def run_demo(
     *,
     members: int = 20_000,
@@ -107,8 +119,9 @@ def run_demo(
     say = step or (lambda _msg: None)
     settings = get_settings()
     out = settings.data_dir / "demo"
+    start = _surge_start(settings.data_dir / "demo-start.txt", days)
     say(f"generating a synthetic surge in {out}")
-    synth = generate(out, members=members, applicants=applicants, days=days, seed=seed)
+    synth = generate(out, members=members, applicants=applicants, days=days, seed=seed, start=start)
     engine = get_engine()
     imports: list[ImportSummary] = []
     with session_scope(engine) as session:
