@@ -109,3 +109,23 @@ def test_disparity_small_groups_use_fisher_and_direction() -> None:
     assert set(rows) == {"big", "small"}
     assert rows["small"]["test"] == "fisher"
     assert result["flagged"] == ["small"] and rows["small"]["direction"] == "higher"
+
+
+def test_by_region_groups_postcode_areas_and_pools_small_ones() -> None:
+    from datetime import UTC, datetime
+
+    from vetline.oversight.fairness import SMALL_AREAS, UNKNOWN_AREA, by_region
+    from vetline.oversight.records import ApplicationRecord
+
+    t = datetime(2016, 7, 1, tzinfo=UTC)
+    apps = [
+        ApplicationRecord(id=i, applied_at=t, postcode=pc, has_hit=i % 2 == 0)
+        for i, pc in enumerate(["s11 8ye"] * 40 + ["LS18 2TB"] * 40 + ["EH1 1AA"] * 5 + [None] * 31)
+    ]
+    table = by_region(apps)["hit"]
+    assert {r["group"]: r["trials"] for r in table["groups"]} == {
+        "S": 40,
+        "LS": 40,
+        SMALL_AREAS: 5,
+        UNKNOWN_AREA: 31,
+    }

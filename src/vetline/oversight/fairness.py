@@ -9,12 +9,14 @@ reasons.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from vetline.oversight.projection import rate_interval
 from vetline.oversight.records import ApplicationRecord, CaseRecord
 from vetline.oversight.stats import chi2_homogeneity, holm, two_by_two_p
+from vetline.people.postcodes import parse_postcode
 
 
 def _omnibus(counts: Mapping[str, tuple[int, int]], groups: Sequence[str]) -> float:
@@ -106,25 +108,53 @@ def disparity(
     }
 
 
-def by_campaign(apps: Sequence[ApplicationRecord], *, alpha: float = 0.05) -> dict[str, Any]:
-    """Hit, referral and exclusion rates by source campaign (exclusions among decided only)."""
+def _rates(
+    apps: Sequence[ApplicationRecord], group_of: Callable[[ApplicationRecord], str], alpha: float
+) -> dict[str, Any]:
     hits: dict[str, list[int]] = {}
     referrals: dict[str, list[int]] = {}
     exclusions: dict[str, list[int]] = {}
     for a in apps:
+        group = group_of(a)
         for table, event, counted in (
             (hits, a.has_hit, True),
             (referrals, a.referred, True),
             (exclusions, a.excluded, a.decided),
         ):
             if counted:
-                cell = table.setdefault(a.source, [0, 0])
+                cell = table.setdefault(group, [0, 0])
                 cell[0] += int(event)
                 cell[1] += 1
     return {
         name: disparity({g: (k, n) for g, (k, n) in table.items()}, alpha=alpha)
         for name, table in (("hit", hits), ("referral", referrals), ("exclusion", exclusions))
     }
+
+
+def by_campaign(apps: Sequence[ApplicationRecord], *, alpha: float = 0.05) -> dict[str, Any]:
+    """Hit, referral and exclusion rates by source campaign (exclusions among decided only)."""
+    return _rates(apps, lambda a: a.source, alpha)
+
+
+UNKNOWN_AREA = "(no postcode)"
+SMALL_AREAS = "(areas with few applications)"
+
+
+def by_region(
+    apps: Sequence[ApplicationRecord], *, alpha: float = 0.05, min_size: int = 30
+) -> dict[str, Any]:
+    """The same rates by postcode area ("S" Sheffield, "LS" Leeds); areas with fewer than
+    `min_size` applications are pooled so the test is not run on handfuls."""
+    area = {a.id: _area(a.postcode) for a in apps}
+    sizes = Counter(area.values())
+    return _rates(
+        apps, lambda a: area[a.id] if sizes[area[a.id]] >= min_size else SMALL_AREAS, alpha
+    )
+
+
+def _area(postcode: str | None) -> str:
+    parsed = parse_postcode(postcode)
+    return parsed.area if parsed and parsed.area else UNKNOWN_AREA
 
 
 def by_reviewer(cases: Sequence[CaseRecord], *, alpha: float = 0.05) -> dict[str, Any]:

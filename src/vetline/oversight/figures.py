@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from vetline.oversight import loader
 from vetline.oversight.capacity import capacity
 from vetline.oversight.coordination import clusters
-from vetline.oversight.fairness import by_campaign, by_reviewer
+from vetline.oversight.fairness import by_campaign, by_region, by_reviewer
 from vetline.oversight.projection import projection
 from vetline.oversight.records import ApplicationRecord, CaseRecord
 from vetline.oversight.surge import surge
@@ -99,6 +99,7 @@ def compute_figures(
     if "fairness" in sections:
         out["fairness"] = {
             "by_campaign": by_campaign(apps, alpha=options.alpha),
+            "by_region": by_region(apps, alpha=options.alpha),
             "by_reviewer": by_reviewer(
                 [c for c in cases if c.track != "appeal"], alpha=options.alpha
             ),

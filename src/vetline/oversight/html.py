@@ -143,19 +143,19 @@ the ballot freezes on <strong>{{ k.freeze_date }}</strong> ({{ k.days_until_free
 </tbody></table>
 </section>
 
-<section aria-labelledby="fair"><h2 id="fair">5. Is every campaign treated alike?</h2>
-<p>For each campaign (and below, each reviewer) we show how often something happened, with the
+<section aria-labelledby="fair"><h2 id="fair">5. Is every campaign, reviewer and region treated alike?</h2>
+<p>For each campaign (and below, each reviewer and each postcode area) we show how often something happened, with the
 range we are 95% sure of. A star ★ and red mark a group whose rate differs from the others by
 more than chance would explain. The test goes step by step: if the groups' rates differ more
 than chance would explain (a chi-square test; p-value below {{ f.options.alpha }}), the group most
 unlike the rest (chi-square, or Fisher's exact test for small numbers) is flagged and set
 aside, and the remaining groups are tested again, until they are alike. A flag is a question: a campaign can differ for good reasons
 (for example, a rival party's supporters answering a call), and the committee should ask which.</p>
-{% for key, label, what, t, chart in fairness %}
-<h3>{{ label }}: {{ what }}</h3>
+{% for key, label, what, word, t, chart in fairness %}
+<h3>{{ label }} by {{ word }}: {{ what }}</h3>
 {% if t.groups %}<figure>{{ chart }}<figcaption>Dots: each group's rate; whiskers: its 95% range; dashed line: the overall rate ({{ "{:.1%}".format(t.overall_rate or 0) }}). Overall test: p = {{ "{:.3g}".format(t.p_value) }}.</figcaption></figure>
-<table><caption>{{ label }} by {{ "reviewer" if key == "reviewer" else "campaign" }}</caption>
-<thead><tr><th>{{ "Reviewer" if key == "reviewer" else "Campaign" }}</th><th class="n">Of</th><th class="n">Count</th><th class="n">Rate</th><th class="n">95% range</th><th class="n">Rate in the other groups</th><th>Flag</th></tr></thead><tbody>
+<table><caption>{{ label }} by {{ word }}</caption>
+<thead><tr><th>{{ word|capitalize }}</th><th class="n">Of</th><th class="n">Count</th><th class="n">Rate</th><th class="n">95% range</th><th class="n">Rate in the other groups</th><th>Flag</th></tr></thead><tbody>
 {% for r in t.groups %}<tr><td>{{ r.group }}</td><td class="n">{{ "{:,}".format(r.trials) }}</td><td class="n">{{ "{:,}".format(r.events) }}</td><td class="n">{{ "{:.1%}".format(r.rate) }}</td><td class="n">{{ "{:.1%}".format(r.low) }}–{{ "{:.1%}".format(r.high) }}</td><td class="n">{{ "{:.1%}".format(r.rate_elsewhere) if r.rate_elsewhere is not none else "—" }}</td><td>{% if r.flagged %}<span class="flag">★ {{ r.direction or "different" }} than the others, by more than chance</span>{% endif %}</td></tr>{% endfor %}
 </tbody></table>
 <p>The test, step by step: {% for st in t.steps %}{{ st.groups }} groups compared, p = {{ "{:.3g}".format(st.p_value) }} — {% if st.flagged %}<span class="flag">{{ st.flagged }} set aside as different</span>{% else %}no difference larger than chance{% endif %}{% if not loop.last %}; {% endif %}{% endfor %}.</p>
@@ -211,24 +211,29 @@ def render(f: dict[str, Any]) -> str:
     if p["expected_from_observed"]:
         e = p["expected_from_observed"]
         rows.append(("Whole surge (rate so far)", e["low"], e["expected"], e["high"], None))
+    fair = f["fairness"]
+    families = [
+        *((m, "campaign", fair["by_campaign"][m], *MEASURES[m]) for m in MEASURES),
+        (
+            "exclusion",
+            "reviewer",
+            fair["by_reviewer"]["exclusion"],
+            "Exclusions",
+            "cases each reviewer decided that ended in refusal",
+        ),
+        *((m, "postcode area", fair["by_region"][m], *MEASURES[m]) for m in MEASURES),
+    ]
     fairness = []
-    tables = dict(f["fairness"]["by_campaign"])
-    for key, table in [*tables.items(), ("reviewer", f["fairness"]["by_reviewer"]["exclusion"])]:
-        label, what = MEASURES["exclusion" if key == "reviewer" else key]
-        if key == "reviewer":
-            label, what = (
-                "Exclusions by reviewer",
-                "cases each reviewer decided that ended in refusal",
-            )
+    for measure, word, table, label, what in families:
         chart = charts.rate_dots(
             [(r["group"], r["rate"], r["low"], r["high"], r["flagged"]) for r in table["groups"]],
             overall=table["overall_rate"],
-            title=f"{label} rate by group",
+            title=f"{label} rate by {word}",
             desc=f"{len(table['flagged'])} group(s) flagged.",
-            ident=f"fair-{key}",
+            ident=f"fair-{measure}-{word.replace(' ', '-')}",
         )
-        fairness.append((key, label, what, table, Markup(chart)))
-    flags = [g for _, _, _, t, _ in fairness for g in t["flagged"]]
+        fairness.append((measure, label, what, word, table, Markup(chart)))
+    flags = [g for *_, t, _ in fairness for g in t["flagged"]]
     env = Environment(autoescape=True, undefined=StrictUndefined)
     env.globals["gap"] = _gap
     return env.from_string(TEMPLATE).render(
