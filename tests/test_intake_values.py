@@ -156,3 +156,9 @@ def test_a_card_number_is_never_accepted_as_payment_ref(pan: str) -> None:
 )
 def test_payment_fingerprints_are_kept(ref: str) -> None:
     assert v.check_payment_ref(ref) == ref
+
+
+def test_excel_mangled_phone_numbers_get_a_helpful_message() -> None:
+    with pytest.raises(ValueError, match="Excel's scientific notation"):
+        v.check_phone("7.7009E+09")
+    assert v.check_phone("+44 (0)114 496 0000") == "+44 (0)114 496 0000"

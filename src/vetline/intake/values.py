@@ -116,8 +116,16 @@ def check_email(value: str) -> str:
     return value
 
 
+_SCIENTIFIC = re.compile(r"[0-9]\.?[0-9]*[eE]\+[0-9]+")
+
+
 def check_phone(value: str) -> str:
     stripped = value.strip()
+    if _SCIENTIFIC.fullmatch(stripped):
+        raise ValueError(
+            f"{value!r} is a number in Excel's scientific notation, not a phone number: format "
+            "the column as Text before exporting"
+        )
     if len(value) > 40 or not _PHONE.fullmatch(stripped) or not any(c.isdigit() for c in value):
         raise ValueError(f"{value!r} is not a phone number")
     return value
