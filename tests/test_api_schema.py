@@ -18,7 +18,7 @@ from test_web_support import seeded_template as seeded_template
 from vetline.web import create_app
 from vetline.web.deps import SCOPES
 
-EXAMPLES = 8
+EXAMPLES = 5
 
 
 def test_no_server_errors(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -89,13 +90,20 @@ def live_server(app: FastAPI) -> Iterator[str]:
 
 
 def api_token(client: TestClient, name: str, scopes: list[str]) -> dict[str, str]:
-    """Headers with a fresh bearer token for `name` carrying `scopes`."""
-    r = client.post(
-        "/api/tokens",
-        json={"username": name, "password": PASSWORD, "name": "test", "scopes": scopes},
-    )
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
+    """Headers with a fresh bearer token for `name` carrying `scopes`.
+
+    Made directly (no password exchange, so no argon2 work per call); POST /api/tokens has
+    its own tests.
+    """
+    from sqlalchemy import select
+
+    from vetline.web import tokens
+
+    app: Any = client.app
+    with session_scope(get_engine(app.state.web.core.db_url)) as s:
+        user = s.scalars(select(User).where(User.name == name)).one()
+        _, secret = tokens.create(s, user, name="test", scopes=scopes)
+    return {"Authorization": f"Bearer {secret}"}
 
 
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
