@@ -116,13 +116,21 @@ def test_cli_snapshot_is_byte_identical_and_compare_json(engine: Engine, tmp_pat
     meta = json.loads((tmp_path / "one.csv.json").read_text())
     assert meta["at"] == "2016-08-22" and meta["surge"]["yes"] == 1
     assert len(meta["inputs_sha256"]) == 64
-    res = runner.invoke(
-        app, ["electorate", "compare", "labour-2015", "labour-2016", "--at", "2016-08-22", "--json"]
-    )
+    movers = tmp_path / "movers.csv"
+    args = ["electorate", "compare", "labour-2016", "libdem", "--at", "2016-08-22", "--json"]
+    res = runner.invoke(app, [*args, "--out", str(movers)])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["all"]["a"]["considered"] == 7
-    assert data["moved_total"] >= 1
+    assert data["moved_total"] == 5
+    assert movers.read_text().splitlines() == [
+        "kind,id,eligible_a,reason_a,eligible_b,reason_b",
+        "member,M2,no,joined_after_freeze,yes,",
+        "member,M3,no,lapsed,yes,",
+        "application,A1,no,joined_after_freeze,yes,",
+        "application,A2,yes,,no,category_not_enfranchised",
+        "application,A4,no,joined_after_freeze,pending,vetting_pending",
+    ]
 
 
 def test_cli_electorate_without_rules_is_a_clear_error(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from vetline.ballot.compare import compare
+from vetline.ballot.compare import compare, movers_csv
 from vetline.ballot.electorate import Person, Reason, Verdict, compute, evaluate
 from vetline.ballot.loader import load_people
 from vetline.ballot.rules import FranchiseRules, bundled_names, load_rules, parse_rules
@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "load_people",
     "load_rules",
+    "movers_csv",
     "parse_rules",
     "snapshot_date",
     "take",

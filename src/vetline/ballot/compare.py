@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from typing import Any
 
-from vetline.ballot.snapshot import Snapshot
+from vetline.ballot.snapshot import Snapshot, cell
+
+MOVERS_COLUMNS = ("kind", "id", "eligible_a", "reason_a", "eligible_b", "reason_b")
+
+
+def movers_csv(a: Snapshot, b: Snapshot) -> str:
+    """One row per person whose verdict differs between A and B (members first, by id)."""
+    b_by_key = {(v.person.kind, v.person.id): v for v in b.verdicts}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MOVERS_COLUMNS)
+    for va in a.verdicts:
+        vb = b_by_key.get((va.person.kind, va.person.id))
+        if vb is not None and vb.eligible != va.eligible:
+            p = va.person
+            writer.writerow([p.kind, cell(p.id), va.eligible, va.reason, vb.eligible, vb.reason])
+    return out.getvalue()
 
 
 def compare(a: Snapshot, b: Snapshot) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from vetline.ballot import bundled_names, compare, electorate, load_rules
+from vetline.ballot import bundled_names, compare, electorate, load_rules, movers_csv
 from vetline.cli.app import app, console, print_json
 from vetline.db import session_scope
 from vetline.errors import InputError
@@ -102,15 +102,23 @@ def electorate_compare(
         None, "--at", help="Date for both (default: each rule set's own reference_date)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write everyone who moves (id, verdict and reason under A and B)."
+    ),
 ) -> None:
     """How many of the surge and of everyone may vote under each rule set, and who moves, why.
 
     Example: vetline electorate compare labour-2015 labour-2016 --at 2016-08-22 --json
+    Example: vetline electorate compare conservative-2022 conservative-2024 --out movers.csv
     """
     a, b = load_rules(rules_a), load_rules(rules_b)
     day = _parse_day(at)
     with session_scope() as session:
-        result = compare(electorate(session, a, day), electorate(session, b, day))
+        snap_a, snap_b = electorate(session, a, day), electorate(session, b, day)
+    result = compare(snap_a, snap_b)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(movers_csv(snap_a, snap_b).encode("utf-8"))
     if as_json:
         print_json(result)
         return
@@ -142,3 +150,5 @@ def electorate_compare(
             str(m["people"]),
         )
     console.print(moves)
+    if out is not None:
+        console.print(f"wrote everyone who moves to {out}")
