@@ -15,7 +15,7 @@ from vetline.users import Permission, require
 from vetline.web import screen
 from vetline.web.api.people import application_out
 from vetline.web.api.schemas import ApplicationOut
-from vetline.web.deps import SessionDep, scope
+from vetline.web.deps import SessionDep, WebSettingsDep, scope
 from vetline.web.uploads import one_row_csv, saved_upload
 
 router = APIRouter(prefix="/api/applications", tags=["applications"])
@@ -58,7 +58,7 @@ class ImportOut(BaseModel):
 
 @router.post("", response_model=ApplicationOut, status_code=201, responses={422: {}})
 def submit_application(
-    body: ApplicationIn, user: WriteApplications, session: SessionDep
+    body: ApplicationIn, user: WriteApplications, session: SessionDep, ws: WebSettingsDep
 ) -> ApplicationOut:
     """Submit one application; it is screened at once and the response gives its outcome."""
     require(user, Permission.WORK_CASES)
@@ -68,7 +68,7 @@ def submit_application(
     application = session.scalars(
         select(Application).where(Application.external_id == body.id)
     ).one()
-    screen.screen_now(session, application, actor=user.name)
+    screen.screen_now(session, application, actor=user.name, rulebook=ws.core.rulebook)
     return application_out(session, application)
 
 

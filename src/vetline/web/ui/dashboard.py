@@ -41,7 +41,7 @@ def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> Respo
 @router.get("/dashboard/figures", response_class=HTMLResponse)
 def dashboard_figures(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     require(user, Permission.READ_CASES)
-    f = figures(session)
+    f = figures(session, sections=("surge", "capacity"))
     surge = f["surge"]
     bins = surge.get("bins", surge.get("days", []))[-14:]
     days = [
