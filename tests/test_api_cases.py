@@ -151,3 +151,13 @@ def test_response_release_and_unknown_case(setup: tuple[TestClient, int]) -> Non
     assert c.get("/api/cases/999999", headers=rita).status_code == 404
     bad = {"outcome": "exclude", "reason": "x"}
     assert c.post(f"/api/cases/{case_id}/propose", json=bad, headers=rita).status_code in (403, 409)
+
+
+def test_oversight_figures(setup: tuple[TestClient, int]) -> None:
+    c, _ = setup
+    rita = api_token(c, "rita", ["cases:read"])
+    r = c.get("/api/oversight/figures", params={"section": ["capacity"]}, headers=rita)
+    assert r.status_code == 200, r.text
+    assert r.json()["capacity"]["backlog"]["by_track"] == {"conduct": 1}
+    assert "surge" not in r.json()
+    assert c.get("/api/oversight/figures", headers=rita).json()["surge"]["total"] == 1

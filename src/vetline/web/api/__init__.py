@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vetline.web.api import applications, cases, health, notices, people, reference, tokens
+from vetline.web.api import (
+    applications,
+    cases,
+    health,
+    notices,
+    oversight,
+    people,
+    reference,
+    tokens,
+)
 
 router = APIRouter()
-for module in (health, tokens, applications, people, reference, cases, notices):
+for module in (health, tokens, applications, people, reference, cases, notices, oversight):
     router.include_router(module.router)
