@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vetline.ballot.electorate import Person
 from vetline.db.people import Application, ApplicationStatus, Member
-from vetline.db.review import Case, CaseStatus
+from vetline.db.review import Case, CaseKind, CaseStatus, Track
 
 
 def open_case_application_ids(session: Session) -> set[int]:
-    """Applications with a case not yet closed (an appeal too), plus any marked 'referred'."""
+    """Applications with a conduct case or an appeal not yet closed, plus any marked 'referred'.
+
+    An administrative case (a fix-it notice) is vetting still under way, not an open case: the
+    application's status says so and the rules' `unvetted_applications` decides.
+    """
     referred = select(Application.id).where(Application.status == ApplicationStatus.REFERRED)
-    open_cases = select(Case.application_id).where(Case.status != CaseStatus.CLOSED)
+    open_cases = select(Case.application_id).where(
+        Case.status != CaseStatus.CLOSED,
+        or_(Case.track == Track.CONDUCT, Case.kind == CaseKind.APPEAL),
+    )
     return set(session.scalars(referred)) | set(session.scalars(open_cases))
 
 
