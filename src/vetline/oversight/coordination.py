@@ -113,11 +113,21 @@ def clusters(
     by_id = {a.id: a for a in apps}
     uf = _Union()
     shared: dict[tuple[int, int], set[str]] = defaultdict(set)
+    # each value computed once per application (an address or email normalised once)
     address_of = {a.id: _address(a) for a in apps}
+    email_of = {a.id: _email(a) for a in apps}
+    cached = {"address": address_of, "email": email_of}
     for key in keys:
         groups: dict[str, list[ApplicationRecord]] = defaultdict(list)
         for a in apps:
-            value = address_of[a.id] if key == "address" else KEYS[key](a)
+            if key in cached:
+                value = cached[key][a.id]
+            elif key == "email_domain":
+                email = email_of[a.id]
+                domain = email.rpartition("@")[2] if email else ""
+                value = domain if domain and domain not in COMMON_DOMAINS else None
+            else:
+                value = KEYS[key](a)
             if value is not None:
                 groups[value].append(a)
         for members in groups.values():
