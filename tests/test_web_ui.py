@@ -218,3 +218,10 @@ def test_queue_export_neutralises_formulas(app_and_case: tuple[TestClient, int])
     assert [row["id"] for row in rows] == [str(case_id)]
     assert rows[0]["applicant"] == "'" + HOSTILE_FORMULA + " " + HOSTILE_SCRIPT
     assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values())
+
+
+def test_login_is_on_the_audit_trail(app_and_case: tuple[TestClient, int]) -> None:
+    c, _ = app_and_case
+    login(c, "audrey")
+    html = c.get("/audit", params={"action": "user.login"}).text
+    assert "user.login" in html and "audrey" in html

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from vetline import audit
 from vetline.web import users
 from vetline.web.deps import CsrfDep, SessionDep, WebSettingsDep
 from vetline.web.security import (
@@ -64,6 +65,7 @@ def login(
             request, "login.html", {**ctx, "error": "Wrong user name or password."}, status=401
         )
     clear_failures(session, username)
+    audit.record(session, actor=user.name, action="user.login", entity="user", entity_id=user.id)
     request.state.new_session = new_session(user.id)
     return RedirectResponse(_safe_next(next), status_code=303)
 
