@@ -12,6 +12,16 @@ from vetline.db.review import Role
 from vetline.errors import Conflict, InputError, NotFound, PermissionDenied
 
 
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id, with test-sized cost (the production parameters take ~1 s per hash)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(
+        users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
 def test_first_user_must_be_an_admin_and_then_admins_add_users(session: Session) -> None:
     with pytest.raises(PermissionDenied, match="admin first"):
         users.add_user(session, "rosa", Role.REVIEWER)
