@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vetline.db import get_engine
 from vetline.db.people import Application, Import, Member, RecordChange
 from vetline.errors import Conflict, InputError
-from vetline.intake import import_applications, import_members
+from vetline.intake import import_applications, import_members, importer
 
 DATA = Path(__file__).parent / "data" / "intake"
 
@@ -229,3 +229,17 @@ def test_progress_is_reported_as_rows_go_in(session: Session, tmp_path: Path) ->
     import_applications(session, path, progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (2000, 4500) and calls[-1] == (4500, 4500)
     assert [d for d, _t in calls] == sorted(d for d, _t in calls)
+
+
+def test_big_file_path_preloading_every_key_gives_the_same_result(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "PRELOAD_ABOVE", 0)  # treat every file as big
+    import_applications(session, DATA / "applications.csv")
+    session.commit()
+    changed = tmp_path / "applications.csv"
+    changed.write_text((DATA / "applications.csv").read_text().replace("s11 8ye", "S11 8YE"))
+    summary = import_applications(session, changed)
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 3)
+    again = import_applications(session, changed)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)

@@ -35,6 +35,8 @@ from vetline.intake.csvfile import CsvFile
 from vetline.intake.parse import parse
 from vetline.intake.upsert import Upserter
 
+PRELOAD_ABOVE = 20_000  # lines: above this, load every existing key and hash in one query
+
 Progress = Callable[[int, int], None]
 """Called with (rows done, estimated total rows) as the import advances."""
 
@@ -120,6 +122,7 @@ def _import_people(
             now=now,
             insert_values={**new_values, "created_at": now, "updated_at": now},
             update_values={"updated_at": now},
+            preload=csv.info.lines > PRELOAD_ABOVE,
         )
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
         up.flush()

@@ -43,6 +43,7 @@ class Upserter:
         insert_values: dict[str, Any] | None = None,
         update_values: dict[str, Any] | None = None,
         track_removed: bool = False,
+        preload: bool = False,
     ) -> None:
         self.session, self.model, self.fields = session, model, fields
         self.entity, self.import_id, self.now = entity, import_id, now
@@ -51,9 +52,10 @@ class Upserter:
         self.update_values = update_values or {}
         self.track_removed = track_removed
         self.where = where
-        # Reference lists need every existing key up front (absent ones are removed); people
-        # tables look up each chunk's keys instead, so a one-row upload stays cheap.
-        self.preload = track_removed
+        # Reference lists need every existing key up front (absent ones are removed), and one
+        # query beats hundreds for a big file; a small file (a one-row upload) looks up only
+        # its own keys, chunk by chunk.
+        self.preload = preload or track_removed
         # external_id -> (id, content_hash, removed_in_version or None)
         self.existing: dict[str, tuple[int, str, int | None]] = {}
         if self.preload:
