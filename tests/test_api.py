@@ -239,3 +239,8 @@ def test_reviewer_cannot_upload_a_reference_list(client: TestClient) -> None:
         "/api/reference-lists/x/versions", files=files, data={"kind": "expelled"}, headers=headers
     )
     assert r.status_code == 403
+
+
+def test_no_cdn_backed_docs_pages(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 404
+    assert client.get("/openapi.json").status_code == 200

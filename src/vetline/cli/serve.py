@@ -24,7 +24,9 @@ def serve(
 
     web_settings()  # fail early on bad config; creates the signing key before workers fork
     create_app()  # migrates the database once, before serving
-    console.print(f"vetline on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    console.print(
+        f"vetline on http://{host}:{port}/login  (API schema: http://{host}:{port}/openapi.json)"
+    )
     if workers > 1:
         uvicorn.run(
             "vetline.web.asgi:app", host=host, port=port, workers=workers, log_level="warning"

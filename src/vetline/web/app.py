@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ws = web_settings(settings)
     get_engine(ws.core.db_url)
     app = FastAPI(
+        # no Swagger/ReDoc pages: they load their scripts from a CDN; the schema is enough
+        docs_url=None,
+        redoc_url=None,
         title="vetline",
         version="1",
         summary="Vet a membership surge fairly: intake, screening, cases, notices, appeals.",
