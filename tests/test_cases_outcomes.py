@@ -71,6 +71,8 @@ def test_other_party_member_opens_a_conduct_case_and_a_referral_notice(session: 
     assert "LAB-2.1-other-party" in notice.body
     assert "Green Party" in notice.body  # the evidence, in plain words
     assert "some details agree" in notice.body
+    # from the matcher's per-field explanation, in words (the prior is not a detail)
+    assert "Details that agree: surname. Details that differ: postcode." in notice.body
     assert notice.respond_by == NOW + timedelta(days=14)
     assert summary.cases_opened == 1  # type: ignore[attr-defined]
     # traceable: the audit event carries the rulebook version, the score and the threshold

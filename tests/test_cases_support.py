@@ -135,7 +135,11 @@ def make_hit(
         other_application_id=other.id if other else None,
         score=score,
         band=band,
-        explanation=[{"feature": "name", "level": "exact", "weight": 3.2}],
+        explanation=[
+            {"field": "last_name", "level": "exact", "detail": "Smith", "weight": 3.2},
+            {"field": "postcode", "level": "different", "detail": "S1 2AB / LS1", "weight": -1.5},
+            {"field": "prior", "level": "base rate", "weight": -5.0},
+        ],
         pair_hash=sha(app.content_hash + right),
     )
     session.add(hit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +48,39 @@ def _day(when: date | datetime | None) -> str:
     return f"{when.day} {when:%B %Y}" if when else ""
 
 
+FIELD_WORDS = {
+    "first_name": "first name",
+    "last_name": "surname",
+    "name": "name",
+    "date_of_birth": "date of birth",
+    "postcode": "postcode",
+    "address": "address",
+    "email": "email address",
+    "phone": "phone number",
+}
+
+
+def agreement(explanation: Sequence[dict[str, Any]]) -> str:
+    """'Agree: surname, date of birth. Differ: address.' from the matcher's per-field weights."""
+    agree: list[str] = []
+    differ: list[str] = []
+    for part in explanation or []:
+        words = FIELD_WORDS.get(str(part.get("field")))
+        weight = part.get("weight")
+        if words is None or not isinstance(weight, int | float):
+            continue  # the prior and unknown features are not details of the person
+        if weight > 0:
+            agree.append(words)
+        elif weight < 0:
+            differ.append(words)
+    out = []
+    if agree:
+        out.append("Details that agree: " + ", ".join(dict.fromkeys(agree)) + ".")
+    if differ:
+        out.append("Details that differ: " + ", ".join(dict.fromkeys(differ)) + ".")
+    return " ".join(out)
+
+
 def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
     """One plain sentence per hit: what was found, where, and how strong the match is."""
     lines = []
@@ -67,20 +101,26 @@ def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
                 if entry.event_date:
                     what.append(f"dated {_day(entry.event_date)}")
             found = ", ".join(what) or "a record"
+            detail = agreement(hit.explanation)
             lines.append(
                 f"In {where}" + (f" ({rlist.name})" if rlist else "") + f": {found}. "
                 f"How strong: {strength} (score {hit.score:.2f})."
+                + (f" {detail}" if detail else "")
             )
         elif hit.member_id is not None:
             member = session.get(Member, hit.member_id)
             joined = _day(member.joined_at) if member else "?"
             lines.append(
-                f"An existing membership record (joined {joined}). How strong: {strength}."
+                f"An existing membership record (joined {joined}). How strong: {strength}. "
+                + agreement(hit.explanation)
             )
         elif hit.other_application_id is not None:
             other = session.get(Application, hit.other_application_id)
             made = _day(other.applied_at) if other else "?"
-            lines.append(f"Another application (made {made}). How strong: {strength}.")
+            lines.append(
+                f"Another application (made {made}). How strong: {strength}. "
+                + agreement(hit.explanation)
+            )
     return lines
 
 

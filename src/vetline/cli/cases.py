@@ -162,7 +162,16 @@ def show(case_id: int, as_user: str = AS_USER, as_json: bool = JSON) -> None:
             highlight=False,
         )
         for e in h.explanation:
-            console.print(f"      {e}", highlight=False)
+            if isinstance(e, dict) and "field" in e:
+                weight = e.get("weight")
+                console.print(
+                    f"      {e['field']}: {e.get('level', '')} {e.get('detail', '')}"
+                    + (f" ({weight:+.2f})" if isinstance(weight, int | float) else ""),
+                    highlight=False,
+                    markup=False,
+                )
+            else:
+                console.print(f"      {e}", highlight=False, markup=False)
     for cl in detail.clauses:
         console.print(f"  clause {cl.id} ({cl.track}, from {cl.effective_from}): {cl.title}")
     for n in detail.notices:
