@@ -10,7 +10,8 @@ with its before/after in `RecordChange`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,22 @@ _PEOPLE: dict[str, tuple[Any, tuple[str, ...], Callable[[Any], dict[str, Any]], 
 }
 
 
+@contextmanager
+def _atomic(session: Session, name: str) -> Iterator[None]:
+    """All or nothing: any error rolls the session back before it propagates."""
+    try:
+        yield
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            f"{name}: another import wrote the same records at the same time; "
+            "nothing was imported, try again"
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def _import_people(
     session: Session,
     path: Path,
@@ -111,7 +128,7 @@ def _import_people(
     fmt = detect.APPLICATIONS if kind == "applications" else detect.MEMBERS
     now = utcnow()
     model, fields, to_record, new_values = _PEOPLE[kind]
-    try:
+    with _atomic(session, csv.name):
         imp = _start(session, kind, fmt.name, csv, actor, None)
         up = Upserter(
             session,
@@ -127,15 +144,6 @@ def _import_people(
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
         up.flush()
         return _finish(session, imp, csv, fmt.name, kind, n, up, None, started)
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
-            f"{csv.name}: another import wrote the same records at the same time; "
-            "nothing was imported, try again"
-        ) from exc
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def import_reference(
@@ -168,7 +176,7 @@ def import_reference(
     if fmt is detect.REGISTER and kind != ListKind.REGISTER:
         raise InputError(f"{csv.name} is an electoral register extract: use --kind register")
     now = utcnow()
-    try:
+    with _atomic(session, csv.name):
         ref = session.scalars(
             select(ReferenceList).where(ReferenceList.name == list_name).with_for_update()
         ).one_or_none()
@@ -205,15 +213,6 @@ def import_reference(
             ref.version = version
             ref.imported_at = now
         return _finish(session, imp, csv, fmt.name, "reference", n, up, ref, started)
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
-            f"{csv.name}: another import wrote the same records at the same time; "
-            "nothing was imported, try again"
-        ) from exc
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _feed(
