@@ -114,3 +114,47 @@ def test_screen_run_twice_changes_nothing(session: Session, surge: Path) -> None
         select(func.count()).select_from(Hit).where(Hit.target == HitTarget.MEMBER)
     )
     assert member_dupes is not None and member_dupes > 0
+
+
+def test_entries_of_different_lists_do_not_compete(session: Session) -> None:
+    """Being on the register must not weaken the hit on another party's member list."""
+    from datetime import UTC, date, datetime
+
+    from vetline.db.people import ListKind, ReferenceList
+    from vetline.screening import screen_applications
+
+    person = {
+        "first_name": "Siobhán",
+        "last_name": "O'Brien",
+        "date_of_birth": date(1984, 3, 9),
+        "postcode": "S11 8YE",
+        "address": "12 Ecclesall Road",
+        "email": "siobhan.obrien@example.org",
+        "phone": "07700 900123",
+    }
+    session.add(
+        Application(external_id="A1", applied_at=datetime.now(UTC), content_hash="a" * 64, **person)
+    )
+    for name, kind in (("register", ListKind.REGISTER), ("greens", ListKind.PARTY_MEMBERS)):
+        lst = ReferenceList(name=name, kind=kind, version=1)
+        session.add(lst)
+        session.flush()
+        session.add(
+            ReferenceEntry(
+                list_id=lst.id,
+                external_id="E1",
+                content_hash="b" * 64,
+                added_in_version=1,
+                changed_in_version=1,
+                **person,
+            )
+        )
+    session.flush()
+    screen_applications(session)
+    bands = {
+        name: band
+        for name, band in session.execute(
+            select(ReferenceList.name, Hit.band).join(Hit, Hit.list_id == ReferenceList.id)
+        )
+    }
+    assert bands == {"register": "match", "greens": "match"}

@@ -139,7 +139,11 @@ def screen_applications(
 
     say(f"screening {len(new_apps):,} applications against {len(entries):,} reference entries")
     if entries:
-        found = screen_frames(left, _frame("", entries), threshold=threshold, engine=engine)
+        right = _frame("", entries)
+        # records of one list compete for an applicant (a list holds each person once);
+        # records of different lists do not
+        right["list"] = [str(e.list_id) for e in entries]
+        found = screen_frames(left, right, threshold=threshold, engine=engine)
         for row in found.itertuples(index=False):
             entry = entries_by_id[int(row.right_id)]
             lst = lists[entry.list_id]
