@@ -126,3 +126,38 @@ def test_every_review_command_is_documented() -> None:
         for name in command.commands:  # type: ignore[attr-defined]
             assert name in doc, f"vetline {group} {name} is not in docs/rulebook.md"
             assert command.commands[name].help, f"vetline {group} {name} has no help"  # type: ignore[attr-defined]
+
+
+def test_cli_admin_track_respond_conflict_bulk_and_export(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from vetline.db.base import utcnow
+
+    with session_scope(engine) as s:
+        make_users(s)
+        make_list(s, "register", ListKind.REGISTER)
+        apps = [make_app(s, f"R{i}", first=f"P{i}") for i in range(3)]
+        decide_outcomes(
+            s,
+            [a.id for a in apps],
+            rulebook=load_rulebook("labour-2016"),
+            now=utcnow() - timedelta(days=30),
+        )
+        ids = sorted(s.scalars(select(Case.id)))
+    code, out = run("cases", "respond", str(ids[0]), "--text", "Registered now", "--as", "rosa")
+    assert code == 0, out
+    code, out = run("cases", "conflict", str(ids[0]), "--reason", "My brother", "--as", "ravi")
+    assert code == 0, out
+    code, out = run("cases", "claim-next", "--as", "ravi", "--json")
+    assert json.loads(out) == {"id": None}  # the only open case is one ravi is conflicted on
+    code, out = run("cases", "bulk-prepare", "--as", "rosa", "--json", "--seed", "3")
+    batch = json.loads(out)
+    assert code == 0 and batch["cases"] == 2 and len(batch["sample"]) == 2
+    code, out = run("cases", "bulk-confirm", str(batch["batch_id"]), "--as", "sam")
+    assert code == 0 and "2 cases closed" in out
+    code, out = run("notices", "export", "--out", str(tmp_path / "outbox"), "--as", "olu")
+    assert code == 0 and len(list((tmp_path / "outbox").iterdir())) == 5  # 3 fix-its, 2 decisions
+    code, out = run("audit", "list", "--json", "--entity", "bulk_confirmation")
+    assert [e["action"] for e in json.loads(out)] == ["bulk.confirm", "bulk.prepare"]
