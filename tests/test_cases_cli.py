@@ -152,6 +152,8 @@ def test_cli_admin_track_respond_conflict_bulk_and_export(
     assert code == 0, out
     code, out = run("cases", "claim-next", "--as", "ravi", "--json")
     assert json.loads(out) == {"id": None}  # the only open case is one ravi is conflicted on
+    code, out = run("cases", "list", "--overdue", "--json", "--as", "olu")
+    assert sorted(c["id"] for c in json.loads(out)) == ids  # every deadline passed
     code, out = run("cases", "bulk-prepare", "--as", "rosa", "--json", "--seed", "3")
     batch = json.loads(out)
     assert code == 0 and batch["cases"] == 2 and len(batch["sample"]) == 2

@@ -91,9 +91,11 @@ def list_queue(
     track: str | None = None,
     freeze_at: datetime | None = None,
     include_closed: bool = False,
+    overdue_at: datetime | None = None,
     limit: int = 100,
 ) -> list[CaseSummary]:
-    """Cases in priority order (open and in-progress ones unless a status is given)."""
+    """Cases in priority order (open and in-progress ones unless a status is given);
+    `overdue_at`: only cases whose deadline passed before then."""
     require(user, Permission.READ_CASES)
     query = (
         select(Case, Application, User.name)
@@ -108,6 +110,8 @@ def list_queue(
         query = query.where(Case.status != CaseStatus.CLOSED)
     if track is not None:
         query = query.where(Case.track == track)
+    if overdue_at is not None:
+        query = query.where(Case.due_at < overdue_at)
     return [_summary(c, a, n) for c, a, n in session.execute(query).all()]
 
 

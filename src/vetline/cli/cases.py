@@ -12,6 +12,7 @@ from rich.table import Table
 from vetline.cases import service
 from vetline.cli.app import app, console, print_json
 from vetline.db import session_scope
+from vetline.db.base import utcnow
 from vetline.errors import InputError
 from vetline.rulebook import example_names, load_rulebook
 from vetline.users import get_user
@@ -66,6 +67,7 @@ def list_cases(
     track: str | None = typer.Option(None, help="administrative or conduct."),
     freeze_date: str | None = typer.Option(None, help="Ballot freeze date: its cases first."),
     include_closed: bool = typer.Option(False, "--all", help="Include closed cases."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cases past their deadline."),
     limit: int = typer.Option(100, help="At most this many."),
     as_json: bool = JSON,
 ) -> None:
@@ -82,6 +84,7 @@ def list_cases(
             track=track,
             freeze_at=_freeze(freeze_date),
             include_closed=include_closed,
+            overdue_at=utcnow() if overdue else None,
             limit=limit,
         )
     if as_json:
