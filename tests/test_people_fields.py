@@ -15,6 +15,7 @@ from vetline.people import (
     parse_date,
     parse_postcode,
 )
+from vetline.people.addresses import address_key
 
 
 def test_dates_iso_uk_and_swap() -> None:
@@ -96,5 +97,8 @@ def test_phone_prefixes_agree(number: str, prefix: str) -> None:
 
 def test_addresses() -> None:
     assert normalise_address("12, High Street") == normalise_address("12 high st")
-    assert house_number(normalise_address("Flat 3, 12 High Road")) == "3"
+    assert house_number(normalise_address("Flat 3, 12 High Road")) == "12"
     assert house_number("high st") == ""
+    a = address_key(normalise_address("Flat 5, 49 Parry Road, Sheffield"))
+    assert a == address_key(normalise_address("49 parry rd")) == "49 parry"
+    assert address_key("ivy cottage") == ""

@@ -61,3 +61,10 @@ def test_first_names_first_token(text: str) -> None:
     p = parse_first_names(text)
     assert p.first == fold(text).split()[0] or fold(text).split()[0] in {"mr", "dr", "ms"}
     assert len(p.others) <= 2
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_ascii_fast_path_agrees_with_the_unicode_path(text: str) -> None:
+    # the same text with one accented letter appended goes through the slow path
+    slow = fold(text + " é")
+    assert slow == (fold(text) + " e").strip()

@@ -38,6 +38,12 @@ RULES: dict[str, str] = {
     # same postcode and initial (name changes while living at the same place)
     "postcode+initial": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "
     "ON a.pc = b.pc AND a.fn_init = b.fn_init AND a.pc <> ''",
+    # same house: surname and first name may both be corrupted or changed
+    "postcode+house number": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "
+    "ON a.pc = b.pc AND a.addr_no = b.addr_no AND a.pc <> '' AND a.addr_no <> ''",
+    # same postcode and a surname that sounds alike (a new first name, no house number)
+    "postcode+surname sound": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "
+    "ON a.pc = b.pc AND a.ln_sx = b.ln_sx AND a.pc <> '' AND a.ln_sx <> ''",
     "email": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "
     "ON a.email = b.email AND a.email <> ''",
     "phone": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "

@@ -100,10 +100,10 @@ DATE_OF_BIRTH = Field(
       ELSE 4 END""",
 )
 
-# the same address: equal, or one is the other with words left out ("Flat 5, 49 Parry Road,
-# Sheffield" / "49 Parry Road"), or the same house number on a near-identical street line
+# the same address: equal, or the same house number and street word ("Flat 5, 49 Parry Road,
+# Sheffield" / "49 Parry Rd"), or the same house number on a near-identical line (typos)
 _ADDR_EQ = """(l.addr <> '' AND r.addr <> '' AND (l.addr = r.addr
-      OR {all}(l.addr_tokens, r.addr_tokens) OR {all}(r.addr_tokens, l.addr_tokens)
+      OR (l.addr_key <> '' AND l.addr_key = r.addr_key)
       OR (l.addr_no <> '' AND l.addr_no = r.addr_no AND {jw}(l.addr, r.addr) >= 0.9)))"""
 
 ADDRESS = Field(
@@ -122,8 +122,7 @@ ADDRESS = Field(
     ),
     f"""CASE
       WHEN (l.pc = '' OR r.pc = '') AND (l.addr = '' OR r.addr = '') THEN 0
-      WHEN {_ADDR_EQ} AND (l.pc = r.pc OR l.pc = '' OR r.pc = '') THEN 1
-      WHEN {_ADDR_EQ} THEN 2
+      WHEN {_ADDR_EQ} THEN CASE WHEN l.pc = r.pc OR l.pc = '' OR r.pc = '' THEN 1 ELSE 2 END
       WHEN l.pc <> '' AND l.pc = r.pc AND (l.addr = '' OR r.addr = '') THEN 3
       WHEN l.pc <> '' AND l.pc = r.pc THEN 4
       WHEN l.pc_sector <> '' AND l.pc_sector = r.pc_sector THEN 5

@@ -85,7 +85,7 @@ def _to_spark(session: Any, features: pd.DataFrame) -> Any:
         "fn_keys array<string>, fn_sx string, ln string, ln_keys array<string>, ln_sx string, "
         "dob date, dob_y int, dob_m int, dob_d int, dob_key string, pc string, "
         "pc_sector string, pc_district string, "
-        "pc_area string, addr string, addr_no string, addr_tokens array<string>, "
+        "pc_area string, addr string, addr_no string, addr_key string, "
         "email string, phone string, has_other boolean, name_n long, ident long"
     )
     rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]

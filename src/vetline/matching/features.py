@@ -6,11 +6,11 @@ mapped back, so a 1.5M-row reference costs one Python call per distinct value.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import jellyfish
+import numpy as np
 import pandas as pd
 
 from vetline.errors import InputError
@@ -24,7 +24,7 @@ from vetline.people import (
     parse_last_name,
     parse_postcode,
 )
-from vetline.people.addresses import house_number
+from vetline.people.addresses import address_key, house_number
 
 PERSON_FIELDS = (
     "first_name",
@@ -58,7 +58,7 @@ FEATURE_COLUMNS = (
     "pc_area",
     "addr",
     "addr_no",
-    "addr_tokens",
+    "addr_key",
     "email",
     "phone",
     "has_other",
@@ -69,22 +69,71 @@ FEATURE_COLUMNS = (
 
 def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
-        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    col = frame[name]
+        return pd.Series([""] * len(frame), dtype=object)
+    col = frame[name].reset_index(drop=True)
     return col.where(col.notna(), "").astype(str)
 
 
-def _per_unique(values: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
-    uniques = pd.unique(values)
-    mapping = {u: fn(u) for u in uniques}
-    return values.map(mapping)
+def _per_unique(
+    values: pd.Series, fn: Callable[[Any], tuple[Any, ...]], width: int
+) -> list[pd.Series]:
+    """Apply `fn` once per distinct value; return one Series per element of its tuple."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    results = [fn(u) for u in uniques]
+    out = []
+    for k in range(width):
+        table = np.empty(len(results), dtype=object)
+        table[:] = [r[k] for r in results]
+        out.append(pd.Series(table[codes], dtype=object))
+    return out
 
 
-def _dob(value: object, row: int) -> dt.date | None:
+def _first(text: str) -> tuple[Any, ...]:
+    p = parse_first_names(text)
+    variants = sorted(name_variants(p.first))
+    sx = jellyfish.soundex(p.first) if p.first.isascii() else p.first
+    return p.first, p.first[:1], list(p.others), "".join(o[:1] for o in p.others), variants, sx
+
+
+def _last(text: str) -> tuple[Any, ...]:
+    p = parse_last_name(text)
+    keys = [p.first, *p.others] if p.first else []
+    sx = jellyfish.soundex(p.first) if p.first.isascii() else p.first
+    return p.first, keys, sx
+
+
+def _postcode(text: str) -> tuple[str, str, str, str]:
+    p = parse_postcode(text)
+    return (p.full, p.sector, p.district, p.area) if p else ("", "", "", "")
+
+
+def _address(text: str) -> tuple[str, str, str]:
+    a = normalise_address(text)
+    return a, house_number(a), address_key(a)
+
+
+def _dob_parts(value: object) -> tuple[Any, ...]:
+    d = parse_date(value)
+    if d is None:
+        return None, None, None, None, ""
+    return d, d.year, d.month, d.day, f"{d.year}-{min(d.day, d.month)}-{max(d.day, d.month)}"
+
+
+def _dobs(frame: pd.DataFrame) -> list[pd.Series]:
+    if "date_of_birth" not in frame.columns:
+        n = len(frame)
+        return [pd.Series([None] * n, dtype=object)] * 4 + [pd.Series([""] * n, dtype=object)]
+    raw = frame["date_of_birth"].reset_index(drop=True).astype(object)
+    raw = raw.where(raw.notna(), None)
     try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise InputError(f"row {row}: date_of_birth: {exc}") from exc
+        return _per_unique(raw, _dob_parts, 5)
+    except ValueError:
+        for row, value in enumerate(raw, start=1):
+            try:
+                parse_date(value)
+            except ValueError as exc:
+                raise InputError(f"row {row}: date_of_birth: {exc}") from exc
+        raise
 
 
 def build_features(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,45 +141,29 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
     if "id" not in frame.columns:
         raise InputError("the person frame has no 'id' column")
     n = len(frame)
-    out = pd.DataFrame({"idx": range(n)})
-    first = _per_unique(_text_column(frame, "first_name"), parse_first_names).reset_index(drop=True)
-    out["fn"] = first.map(lambda p: p.first)
-    out["fn_init"] = out["fn"].str[:1]
-    out["fn_mid"] = first.map(lambda p: list(p.others))
-    out["fn_mid_init"] = first.map(lambda p: "".join(o[:1] for o in p.others))
-    out["fn_keys"] = _per_unique(out["fn"], lambda f: sorted(name_variants(f)))
-    out["fn_sx"] = _per_unique(out["fn"], lambda f: jellyfish.soundex(f) if f.isascii() else f)
-    last = _per_unique(_text_column(frame, "last_name"), parse_last_name).reset_index(drop=True)
-    out["ln"] = last.map(lambda p: p.first)
-    out["ln_keys"] = last.map(lambda p: [p.first, *p.others] if p.first else [])
-    out["ln_sx"] = _per_unique(out["ln"], lambda f: jellyfish.soundex(f) if f.isascii() else f)
-
-    if "date_of_birth" in frame.columns:
-        raw = frame["date_of_birth"].reset_index(drop=True)
-        dobs = [_dob(v, i + 1) for i, v in enumerate(raw)] if n else []
-    else:
-        dobs = [None] * n
-    out["dob"] = pd.Series(dobs, dtype=object)
-    out["dob_y"] = pd.array([d.year if d else None for d in dobs], dtype="Int32")
-    out["dob_m"] = pd.array([d.month if d else None for d in dobs], dtype="Int32")
-    out["dob_d"] = pd.array([d.day if d else None for d in dobs], dtype="Int32")
-    # a key that survives a day/month swap: year + the smaller + the larger of day and month
-    out["dob_key"] = [
-        f"{d.year}-{min(d.day, d.month)}-{max(d.day, d.month)}" if d else "" for d in dobs
-    ]
-
-    pcs = _per_unique(_text_column(frame, "postcode"), parse_postcode).reset_index(drop=True)
-    out["pc"] = pcs.map(lambda p: p.full if p else "")
-    out["pc_sector"] = pcs.map(lambda p: p.sector if p else "")
-    out["pc_district"] = pcs.map(lambda p: p.district if p else "")
-    out["pc_area"] = pcs.map(lambda p: p.area if p else "")
-    out["addr"] = _per_unique(_text_column(frame, "address"), normalise_address).reset_index(
-        drop=True
-    )
-    out["addr_no"] = _per_unique(out["addr"], house_number)
-    out["addr_tokens"] = _per_unique(out["addr"], lambda a: sorted(set(a.split())))
-    out["email"] = _per_unique(_text_column(frame, "email"), normalise_email).reset_index(drop=True)
-    out["phone"] = _per_unique(_text_column(frame, "phone"), normalise_phone).reset_index(drop=True)
+    out = pd.DataFrame({"idx": np.arange(n, dtype=np.int64)})
+    cols = _per_unique(_text_column(frame, "first_name"), _first, 6)
+    for name, col in zip(
+        ("fn", "fn_init", "fn_mid", "fn_mid_init", "fn_keys", "fn_sx"), cols, strict=True
+    ):
+        out[name] = col
+    cols = _per_unique(_text_column(frame, "last_name"), _last, 3)
+    for name, col in zip(("ln", "ln_keys", "ln_sx"), cols, strict=True):
+        out[name] = col
+    dob, y, m, d, key = _dobs(frame)
+    out["dob"] = dob
+    out["dob_y"] = pd.array(y, dtype="Int32")
+    out["dob_m"] = pd.array(m, dtype="Int32")
+    out["dob_d"] = pd.array(d, dtype="Int32")
+    out["dob_key"] = key
+    cols = _per_unique(_text_column(frame, "postcode"), _postcode, 4)
+    for name, col in zip(("pc", "pc_sector", "pc_district", "pc_area"), cols, strict=True):
+        out[name] = col
+    cols = _per_unique(_text_column(frame, "address"), _address, 3)
+    for name, col in zip(("addr", "addr_no", "addr_key"), cols, strict=True):
+        out[name] = col
+    (out["email"],) = _per_unique(_text_column(frame, "email"), lambda v: (normalise_email(v),), 1)
+    (out["phone"],) = _per_unique(_text_column(frame, "phone"), lambda v: (normalise_phone(v),), 1)
     out["has_other"] = (
         out["dob"].notna()
         | (out["pc"] != "")
@@ -142,7 +175,5 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
     # weaker evidence (term frequency), and identical records cannot be told apart (ties)
     out["name_n"] = out.groupby(["fn", "ln"])["idx"].transform("size").astype("int64")
     ident_cols = ["fn", "fn_mid_init", "ln", "dob_key", "pc", "addr", "email", "phone"]
-    out["ident"] = pd.util.hash_pandas_object(out[ident_cols].astype(str), index=False).astype(
-        "int64"
-    )
+    out["ident"] = pd.util.hash_pandas_object(out[ident_cols], index=False).astype("int64")
     return out[list(FEATURE_COLUMNS)]

@@ -41,6 +41,18 @@ def normalise_address(text: str | None) -> str:
 
 
 def house_number(normalised: str) -> str:
-    """The first number in a normalised address ("flat 3 12 high st" → "3"); "" if none."""
-    m = _NUMBER.search(normalised)
-    return m.group(1) if m else ""
+    """The house number: the last number in a normalised address ("flat 3 12 high st" → "12");
+    "" if none."""
+    found = _NUMBER.findall(normalised)
+    return str(found[-1]) if found else ""
+
+
+def address_key(normalised: str) -> str:
+    """House number and the word after it ("flat 3 12 high st sheffield" → "12 high"): the
+    part of an address people write the same way whether or not they add flat or town."""
+    tokens = normalised.split()
+    number = house_number(normalised)
+    if not number:
+        return ""
+    at = len(tokens) - 1 - tokens[::-1].index(number)
+    return " ".join(tokens[at : at + 2])

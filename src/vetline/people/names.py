@@ -67,11 +67,24 @@ PARTICLES = frozenset(
 _SEPARATORS = re.compile("[\\s\\-\u2010\u2011\u2013\u2014_/]+")
 
 
+# ASCII fast path: separators become spaces, apostrophes vanish, other punctuation is dropped.
+_ASCII_TABLE = str.maketrans(
+    {
+        chr(i): (" " if chr(i) in "-_/. \t\n\r\f\v\x1c\x1d\x1e\x1f" else None)
+        for i in range(128)
+        if not chr(i).isalnum()
+    }
+)
+
+
 def fold(text: str | None) -> str:
     """Lower-case, strip accents and punctuation, turn hyphens into spaces, squeeze spaces."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    text = str(text)
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII_TABLE).split())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     lowered = stripped.casefold().replace("ß", "ss").replace("ø", "o").replace("ł", "l")
     lowered = lowered.replace("æ", "ae").replace("đ", "d").replace("\u0131", "i")
