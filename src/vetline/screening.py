@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, insert, select, update
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
@@ -53,6 +53,20 @@ def pair_hash(left_content_hash: str, right_content_hash: str) -> str:
     return hashlib.sha256(f"{left_content_hash}:{right_content_hash}".encode()).hexdigest()
 
 
+_NO_IDS: dict[str, Any] = dict.fromkeys(
+    ("list_id", "list_version", "reference_entry_id", "member_id", "other_application_id")
+)
+
+
+def _person_select(table: Any, *extra: Any) -> Select[Any]:
+    """Only the columns matching needs: plain rows, not ORM objects (600k members load fast)."""
+    return select(table.id, table.content_hash, *(getattr(table, f) for f in PERSON_FIELDS), *extra)
+
+
+def _rows(session: Session, query: Select[Any]) -> list[Row[Any]]:
+    return list(session.execute(query))
+
+
 def _frame(prefix: str, rows: Iterable[Any]) -> pd.DataFrame:
     records = [{"id": f"{prefix}{r.id}", **{f: getattr(r, f) for f in PERSON_FIELDS}} for r in rows]
     return pd.DataFrame.from_records(records, columns=["id", *PERSON_FIELDS])
@@ -75,12 +89,12 @@ def screen_applications(
     threshold = settings.review_threshold if threshold is None else threshold
     say = progress or (lambda _msg: None)
 
-    query = select(Application)
+    query = _person_select(Application)
     if application_ids is None:
         query = query.where(Application.status == ApplicationStatus.RECEIVED)
     else:
         query = query.where(Application.id.in_(application_ids))
-    new_apps = list(session.scalars(query.order_by(Application.id)))
+    new_apps = _rows(session, query.order_by(Application.id))
     run = ScreeningRun(
         engine=engine,
         model_version=MODEL_VERSION,
@@ -101,18 +115,18 @@ def screen_applications(
     lists = {
         lst.id: lst for lst in session.scalars(select(ReferenceList).where(ReferenceList.active))
     }
-    entries = list(
-        session.scalars(
-            select(ReferenceEntry).where(
-                ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None)
-            )
-        )
+    entries = _rows(
+        session,
+        _person_select(ReferenceEntry, ReferenceEntry.list_id).where(
+            ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None)
+        ),
     )
-    members = list(session.scalars(select(Member)))
+    members = _rows(session, _person_select(Member))
     entries_by_id = {e.id: e for e in entries}
     members_by_id = {m.id: m for m in members}
 
-    hits: list[Hit] = []
+    hits: list[dict[str, Any]] = []
+    now = utcnow()
 
     def add(
         app_id: int,
@@ -125,16 +139,18 @@ def screen_applications(
     ) -> None:
         app = apps_by_id[app_id]
         hits.append(
-            Hit(
-                run_id=run.id,
-                application_id=app_id,
-                target=target,
-                score=float(score),
-                band=band,
-                explanation=explanation,
-                pair_hash=pair_hash(app.content_hash, right_hash),
+            {
+                "run_id": run.id,
+                "application_id": app_id,
+                "target": target,
+                "score": float(score),
+                "band": band,
+                "explanation": explanation,
+                "pair_hash": pair_hash(app.content_hash, right_hash),
+                "created_at": now,
+                **_NO_IDS,
                 **ids,
-            )
+            }
         )
 
     say(f"screening {len(new_apps):,} applications against {len(entries):,} reference entries")
@@ -176,7 +192,7 @@ def screen_applications(
             )
 
     say("checking applications for double sign-ups")
-    others = list(session.scalars(select(Application)))
+    others = _rows(session, _person_select(Application))
     others_by_id = {a.id: a for a in others}
     found = dedupe_frame(_frame("", others), threshold=threshold, engine=engine)
     for row in found.itertuples(index=False):
@@ -194,10 +210,10 @@ def screen_applications(
                     other_application_id=theirs,
                 )
 
-    session.add_all(hits)
+    for start in range(0, len(hits), 5_000):
+        session.execute(insert(Hit), hits[start : start + 5_000])
     for hit in hits:
-        summary.hits_by_target[hit.target] = summary.hits_by_target.get(hit.target, 0) + 1
-    now = utcnow()
+        summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
     session.execute(
         update(Application)
         .where(Application.id.in_(list(apps_by_id)))
