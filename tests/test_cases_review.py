@@ -531,3 +531,60 @@ def test_every_decision_is_traceable_to_clause_rulebook_evidence_and_actors(
     written = export_outbox(session, out)
     assert written == len(session.scalars(select(Notice)).all()) and written >= 8
     assert any("appeal" in p.name for p in out.iterdir())
+
+
+def _rescreen(session: Session, app: Application, when: datetime) -> None:
+    """What screening does on a new list version: the application goes back to 'screened'."""
+    app.status = ApplicationStatus.SCREENED
+    session.flush()
+    decide_outcomes(session, [app.id], rulebook=LABOUR, now=when)
+
+
+def test_rescreening_never_undoes_what_people_decided(world: World, session: Session) -> None:
+    later = NOW + timedelta(days=3)
+    _rescreen(session, world.app, later)  # open case: still referred, no second case
+    assert world.app.status == ApplicationStatus.REFERRED
+    _rejected(world, session)
+    _rescreen(session, world.app, later)  # refused by two people: the machine cannot reopen it
+    assert world.app.status == ApplicationStatus.REJECTED
+    assert len(session.scalars(select(Case)).all()) == 1
+
+
+def test_after_an_admission_only_new_grounds_reopen_review(world: World, session: Session) -> None:
+    service.claim(session, world.users["rosa"], world.case.id, now=NOW)
+    service.propose(
+        session,
+        world.users["rosa"],
+        world.case.id,
+        outcome="admit",
+        reason="Readmitted with the committee's consent",
+        now=NOW,
+    )
+    later = NOW + timedelta(days=3)
+    _rescreen(session, world.app, later)  # the same hit, already judged: stays admitted
+    assert world.app.status == ApplicationStatus.PROVISIONAL
+    assert len(session.scalars(select(Case)).all()) == 1
+    cands = make_list(session, "dc", ListKind.CANDIDATES)
+    make_hit(
+        session,
+        make_run(session),
+        world.app,
+        entry=make_entry(session, cands, "C9"),
+        band="name-only",
+        score=0.3,
+    )
+    _rescreen(session, world.app, later)  # a new record and clause: a new case for people
+    assert world.app.status == ApplicationStatus.REFERRED
+    newest = session.scalars(select(Case).order_by(Case.id.desc())).first()
+    assert newest is not None and newest.id != world.case.id
+    assert "LAB-2.2-stood-against" in newest.clause_ids  # the reviewer sees every ground
+
+
+def test_rescreening_keeps_a_running_provisional_period(session: Session) -> None:
+    from vetline.outcomes import current_outcome
+
+    app = make_app(session, "P1")
+    decide_outcomes(session, [app.id], rulebook=LABOUR, now=NOW)
+    _rescreen(session, app, NOW + timedelta(days=20))
+    row = current_outcome(session, app.id)
+    assert row is not None and row.deadline_at == NOW + timedelta(weeks=8)

@@ -26,6 +26,7 @@ from vetline.db.people import (
 from vetline.db.review import (
     Case,
     CaseKind,
+    CaseOutcome,
     CaseStatus,
     ClearedPair,
     OutcomeKind,
@@ -49,6 +50,7 @@ class OutcomeSummary:
     cases_opened: int = 0
     notices_issued: int = 0
     kept_open_case: int = 0  # an open case already exists: outcome recorded, case left to people
+    kept_human_decision: int = 0  # people decided already and nothing new was found
     skipped: int = 0  # withdrawn applications
 
 
@@ -135,6 +137,7 @@ def build_facts(
             score=hit.score,
             event_date=event_date,
             other_is_earlier=earlier,
+            pair_hash=hit.pair_hash,
         )
     out = {}
     for app in apps:
@@ -160,6 +163,86 @@ def _thresholds(session: Session, application_ids: Sequence[int]) -> dict[int, f
         .where(Hit.application_id.in_(application_ids))
     ).all()
     return {hit_id: threshold for hit_id, threshold in rows}
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Where people already have an application: its status follows their case or decision."""
+
+    status: str
+    open_case: bool
+    judged_clauses: frozenset[str] = frozenset()
+    judged_pairs: frozenset[str] = frozenset()
+
+
+def _human_state(session: Session, chunk: Sequence[int], rulebook: Rulebook) -> dict[int, _Held]:
+    """Per application: an open case, or else the final outcome of its latest closed case."""
+    admitted = (
+        ApplicationStatus.PROVISIONAL
+        if rulebook.model.default_outcome == "provisional" and rulebook.model.provisional
+        else ApplicationStatus.ADMITTED
+    )
+    out: dict[int, _Held] = {}
+    rows = session.execute(
+        select(
+            Case.application_id,
+            Case.kind,
+            Case.track,
+            Case.status,
+            Case.final_outcome,
+            Case.clause_ids,
+            Case.evidence_hit_ids,
+        )
+        .where(Case.application_id.in_(chunk))
+        .order_by(Case.id)
+    ).all()
+    judged_hits = {h for row in rows for h in (row[6] or [])}
+    pairs = (
+        dict(session.execute(select(Hit.id, Hit.pair_hash).where(Hit.id.in_(judged_hits))).all())
+        if judged_hits
+        else {}
+    )
+    clauses: dict[int, set[str]] = defaultdict(set)
+    judged: dict[int, set[str]] = defaultdict(set)
+    for app_id, kind, track, status, final, clause_ids, hit_ids in rows:
+        clauses[app_id].update(clause_ids or [])
+        judged[app_id].update(pairs[h] for h in hit_ids or [] if h in pairs)
+        if out.get(app_id, _Held("", False)).open_case:
+            continue
+        if status != CaseStatus.CLOSED:
+            if kind == CaseKind.APPEAL:
+                out[app_id] = _Held(ApplicationStatus.REJECTED, True)  # the decision stands
+            elif track == Track.ADMINISTRATIVE:
+                out[app_id] = _Held(ApplicationStatus.FIX_IT, True)
+            else:
+                out[app_id] = _Held(ApplicationStatus.REFERRED, True)
+        elif final in CaseOutcome.ADVERSE:
+            out[app_id] = _Held(ApplicationStatus.REJECTED, False)
+        elif final is not None:
+            out[app_id] = _Held(admitted, False)
+    return {
+        app_id: _Held(h.status, h.open_case, frozenset(clauses[app_id]), frozenset(judged[app_id]))
+        for app_id, h in out.items()
+    }
+
+
+def _new_grounds(ev: Evaluation, held: _Held, facts: Facts) -> bool:
+    """After an admission by people, only grounds they have not judged (a clause or a record
+    pair new to this applicant) reopen review; after a refusal nothing the machine finds
+    changes it (an appeal is the way)."""
+    if held.status == ApplicationStatus.REJECTED:
+        return False
+    if ev.outcome not in (OutcomeKind.REFER, OutcomeKind.FIX_IT):
+        return False
+    evidence = {h.pair_hash for h in facts.hits if h.hit_id in ev.evidence_hit_ids}
+    return bool(set(ev.clause_ids) - held.judged_clauses or evidence - held.judged_pairs)
+
+
+def _carried_deadline(prev: ScreeningOutcome | None, ev: Evaluation) -> datetime | None:
+    """Re-screening does not restart a provisional period that is already running."""
+    if prev is not None and prev.outcome == ev.outcome == OutcomeKind.PROVISIONAL:
+        return prev.deadline_at
+    return None
 
 
 def _deadline(ev: Evaluation, rulebook: Rulebook, now: datetime) -> datetime | None:
@@ -248,13 +331,15 @@ def decide_outcomes(
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         apps = list(session.scalars(select(Application).where(Application.id.in_(chunk))))
-        open_cases = set(
-            session.scalars(
-                select(Case.application_id).where(
-                    Case.application_id.in_(chunk), Case.status != CaseStatus.CLOSED
-                )
+        people = _human_state(session, chunk, rulebook)
+        previous = {
+            o.application_id: o
+            for o in session.scalars(
+                select(ScreeningOutcome)
+                .where(ScreeningOutcome.application_id.in_(chunk))
+                .order_by(ScreeningOutcome.id)
             )
-        )
+        }
         facts = build_facts(session, apps, register_checked=register_checked)
         thresholds = _thresholds(session, chunk)
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
@@ -278,7 +363,8 @@ def decide_outcomes(
                 track=ev.track,
                 facts=fact_json,
                 evidence_hit_ids=list(ev.evidence_hit_ids),
-                deadline_at=_deadline(ev, rulebook, now),
+                deadline_at=_carried_deadline(previous.get(app.id), ev)
+                or _deadline(ev, rulebook, now),
                 actor=actor,
                 created_at=now,
             )
@@ -288,8 +374,12 @@ def decide_outcomes(
         for app, ev, row in rows:
             before = app.status
             changed: dict[str, object] = {}
-            if app.id in open_cases:
-                summary.kept_open_case += 1
+            held = people.get(app.id)
+            if held is not None and (held.open_case or not _new_grounds(ev, held, facts[app.id])):
+                # people have this one: an open case, or a decision the machine must not undo
+                app.status = held.status
+                summary.kept_open_case += held.open_case
+                summary.kept_human_decision += not held.open_case
             else:
                 changed = _route(session, app, row, ev, rulebook, now, actor, summary)
                 app.updated_at = now

@@ -18,6 +18,8 @@ class HitFact:
     event_date: date | None = None
     # for application duplicates: the other application came first
     other_is_earlier: bool = False
+    # sha256 of both records' content: what people judged, and decision memory, key on it
+    pair_hash: str = ""
 
 
 @dataclass(frozen=True)
