@@ -163,3 +163,17 @@ def test_cli_admin_track_respond_conflict_bulk_and_export(
     assert code == 0 and len(list((tmp_path / "outbox").iterdir())) == 5  # 3 fix-its, 2 decisions
     code, out = run("audit", "list", "--json", "--entity", "bulk_confirmation")
     assert [e["action"] for e in json.loads(out)] == ["bulk.confirm", "bulk.prepare"]
+
+
+def test_cli_extend_provisional(db_url: str, engine: Engine) -> None:
+    with session_scope(engine) as s:
+        make_users(s)
+        a = make_app(s, "P1")
+        decide_outcomes(s, [a.id], rulebook=load_rulebook("labour-2016"))
+        app_id = a.id
+    code, out = run(
+        "cases", "extend-provisional", str(app_id), "--reason", "Branch", "--as", "rosa"
+    )
+    assert code != 0  # reviewers may not
+    code, out = run("cases", "extend-provisional", str(app_id), "--reason", "Branch", "--as", "sam")
+    assert code == 0 and "provisional until" in out

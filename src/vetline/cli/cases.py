@@ -338,6 +338,22 @@ def bulk_confirm(batch_id: int, as_user: str = AS_USER) -> None:
     console.print(f"batch {batch_id}: {n} cases closed")
 
 
+@cases_app.command("extend-provisional")
+def extend_provisional(
+    application_id: int, reason: str = typer.Option(...), as_user: str = AS_USER
+) -> None:
+    """Extend an applicant's provisional period once, by the rulebook's extension (seniors).
+
+    Example: vetline cases extend-provisional 812 --reason "Awaiting branch comments" --as sam
+    """
+    with session_scope() as session:
+        row = service.extend_provisional(
+            session, get_user(session, as_user), application_id, reason=reason
+        )
+        until = row.deadline_at
+    console.print(f"application {application_id}: provisional until {until:%Y-%m-%d}")
+
+
 @rulebook_app.command("list")
 def rulebook_list(as_json: bool = JSON) -> None:
     """The rulebooks shipped with vetline. Example: vetline rulebook list"""
