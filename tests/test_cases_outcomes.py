@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -306,3 +308,16 @@ def test_removed_reference_entry_no_longer_counts(session: Session) -> None:
     session.flush()
     _decide(session, app)
     assert app.status == ApplicationStatus.PROVISIONAL
+
+
+@given(st.dates(date(1900, 1, 1), date(2030, 12, 31)), st.integers(0, 120))
+def test_age_counts_birthdays_passed(born: date, years: int) -> None:
+    from vetline.outcomes import age_on
+
+    try:
+        birthday = born.replace(year=born.year + years)
+    except ValueError:  # born 29 February: the birthday is 1 March in other years (UK)
+        birthday = date(born.year + years, 3, 1)
+    assert age_on(born, birthday) == years
+    assert age_on(born, birthday - timedelta(days=1)) == max(years - 1, 0) or years == 0
+    assert age_on(None, birthday) is None
