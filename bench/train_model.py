@@ -39,6 +39,7 @@ def main() -> None:
     ap.add_argument("--version", required=True)
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--febrl-weight", type=float, default=1.0, help="weight of a FEBRL pair")
     ap.add_argument(
         "--febrl",
         action="store_true",
@@ -91,7 +92,11 @@ def main() -> None:
         "method": "L2-penalised logistic regression on one-hot comparison levels, alternated with "
         "the one-person-one-entry competition as an offset; weights in bits",
     }
-    model = fit_model(pairs, y, version=args.version, l2=args.l2, meta=meta)
+    weight = np.where(
+        pairs["target_file"].astype(str).str.startswith("febrl"), args.febrl_weight, 1.0
+    )
+    meta["febrl_weight"] = args.febrl_weight if args.febrl else None
+    model = fit_model(pairs, y, version=args.version, l2=args.l2, meta=meta, sample_weight=weight)
     args.out.write_text(json.dumps(model.to_json(), indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(model.to_json()["weights"], indent=1))
     print(

@@ -91,7 +91,8 @@ def test_household_sharing_email_is_not_merged_on_dedupe() -> None:
         "date_of_birth": "1952-03-30",
     }
     hits = dedupe_frame(frame(APPLICANT, parent), threshold=0.0)
-    assert hits.empty or hits.iloc[0].score < REVIEW_THRESHOLD
+    # not merged: sharing home, email and phone makes it worth a look, never a claim
+    assert hits.empty or (hits.iloc[0].score < 0.5 and hits.iloc[0].band == "possible")
 
 
 def test_namesake_with_other_dob_and_address_is_not_a_match() -> None:

@@ -92,6 +92,7 @@ def test_date_of_birth_levels(dob: object, expected: str) -> None:
         ({"postcode": "S11 8YF"}, "same address, postcode differs"),
         ({"address": None}, "same postcode, address not given"),
         ({"address": "14 High Street"}, "same postcode, different address"),
+        ({"address": "21 High Street", "postcode": "S11 9ZZ"}, "similar address, other postcode"),
         ({"address": "1 Other Road", "postcode": "S11 8ZZ"}, "same postcode sector only"),
         ({"address": "1 Other Road", "postcode": "S11 9ZZ"}, "same postcode district only"),
         ({"address": "1 Other Road", "postcode": "S10 2TN"}, "same postcode area only"),

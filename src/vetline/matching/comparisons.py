@@ -115,6 +115,7 @@ ADDRESS = Field(
         "same address, postcode differs",
         "same postcode, address not given",
         "same postcode, different address",
+        "similar address, other postcode",
         "same postcode sector only",
         "same postcode district only",
         "same postcode area only",
@@ -125,10 +126,12 @@ ADDRESS = Field(
       WHEN {_ADDR_EQ} THEN CASE WHEN l.pc = r.pc OR l.pc = '' OR r.pc = '' THEN 1 ELSE 2 END
       WHEN l.pc <> '' AND l.pc = r.pc AND (l.addr = '' OR r.addr = '') THEN 3
       WHEN l.pc <> '' AND l.pc = r.pc THEN 4
-      WHEN l.pc_sector <> '' AND l.pc_sector = r.pc_sector THEN 5
-      WHEN l.pc_district <> '' AND l.pc_district = r.pc_district THEN 6
-      WHEN l.pc_area <> '' AND l.pc_area = r.pc_area THEN 7
-      ELSE 8 END""",
+      WHEN l.addr <> '' AND r.addr <> '' AND (l.addr_no = r.addr_no
+           OR l.pc_district = r.pc_district) AND {{jw}}(l.addr, r.addr) >= 0.88 THEN 5
+      WHEN l.pc_sector <> '' AND l.pc_sector = r.pc_sector THEN 6
+      WHEN l.pc_district <> '' AND l.pc_district = r.pc_district THEN 7
+      WHEN l.pc_area <> '' AND l.pc_area = r.pc_area THEN 8
+      ELSE 9 END""",
 )
 
 EMAIL = Field(

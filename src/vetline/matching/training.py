@@ -48,6 +48,7 @@ def fit_logistic(
     iterations: int = 50,
     offset: np.ndarray | None = None,
     start: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """Newton-Raphson for L2-penalised logistic regression; returns (intercept, coefficients).
 
@@ -57,13 +58,14 @@ def fit_logistic(
     xa = np.column_stack([np.ones(n), x])
     off = np.zeros(n) if offset is None else offset
     beta = np.zeros(k + 1) if start is None else start.copy()
+    sw = np.ones(n) if sample_weight is None else sample_weight
     penalty = np.full(k + 1, l2)
     penalty[0] = 0.0
     for _ in range(iterations):
         eta = xa @ beta + off
         p = 1.0 / (1.0 + np.exp(-eta))
-        w = np.clip(p * (1 - p), 1e-9, None)
-        grad = xa.T @ (y - p) - penalty * beta
+        w = np.clip(p * (1 - p), 1e-9, None) * sw
+        grad = xa.T @ ((y - p) * sw) - penalty * beta
         hess = (xa * w[:, None]).T @ xa + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         beta += step
@@ -80,6 +82,7 @@ def fit_model(
     l2: float = 1.0,
     meta: dict[str, Any],
     rounds: int = 4,
+    sample_weight: np.ndarray | None = None,
 ) -> Model:
     """Fit weights (converted to bits) and wrap them as a shippable Model.
 
@@ -92,7 +95,9 @@ def fit_model(
     beta: np.ndarray | None = None
     model: Model | None = None
     for _ in range(rounds):
-        intercept, coef = fit_logistic(x, y.astype(np.float64), l2=l2, offset=offset, start=beta)
+        intercept, coef = fit_logistic(
+            x, y.astype(np.float64), l2=l2, offset=offset, start=beta, sample_weight=sample_weight
+        )
         beta = np.concatenate([[intercept], coef])
         model = _as_model(intercept, coef, names, version, meta)
         raw = model.log2_odds_without_competition(levels)
