@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from vetline.cli import audit as _audit  # noqa: F401
 from vetline.cli import ballot as _ballot  # noqa: F401
 from vetline.cli import cases as _cases  # noqa: F401
@@ -25,7 +27,7 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except VetlineError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(exc.detail)}", markup=True, highlight=False)
         sys.exit(2)
 
 

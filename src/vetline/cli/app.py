@@ -15,8 +15,10 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err_console = Console(stderr=True)
+# markup off: names, reasons and file contents are data, never Rich markup ("[link=…]");
+# the few styled lines opt in with markup=True and escape what they interpolate
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 
 def print_json(data: Any) -> None:

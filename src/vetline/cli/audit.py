@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from sqlalchemy import select
 
 from vetline import audit
@@ -32,8 +33,9 @@ def verify(
     else:
         err_console.print(
             f"[bold red]audit trail broken[/] at event id {result.bad_event_id} "
-            f"(seq {result.bad_seq}): {result.problem}",
+            f"(seq {result.bad_seq}): {escape(str(result.problem))}",
             highlight=False,
+            markup=True,
         )
     if not result.ok:
         raise typer.Exit(1)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from vetline.cases import service
@@ -146,14 +147,17 @@ def show(case_id: int, as_user: str = AS_USER, as_json: bool = JSON) -> None:
     console.print(
         f"[bold]case {c.id}[/] {c.kind} · {c.track} · {c.status}"
         + (f" · held by {c.claimed_by}" if c.claimed_by else "")
-        + f" · rules {detail.rulebook_version}"
+        + f" · rules {escape(str(detail.rulebook_version))}",
+        markup=True,
     )
     a = detail.applicant
+    where = ", ".join(str(a[k]) for k in ("address", "postcode") if a[k]) or "address not given"
     console.print(
-        f"applicant {a['external_id']}: {a['first_name']} {a['last_name']}, born "
-        f"{a['date_of_birth']}, {a['address']} {a['postcode']}, applied "
-        f"{a['applied_at']:%Y-%m-%d}, source {a['source']}",
+        f"applicant {a['external_id']}: {a['first_name'] or ''} {a['last_name'] or ''}, born "
+        f"{a['date_of_birth'] or 'not given'}, {where}, applied "
+        f"{a['applied_at']:%Y-%m-%d}, source {a['source'] or 'not given'}",
         highlight=False,
+        markup=False,  # applicant data is never Rich markup
     )
     for h in detail.hits:
         rec = h.record
@@ -163,6 +167,7 @@ def show(case_id: int, as_user: str = AS_USER, as_json: bool = JSON) -> None:
             + f" → {rec.get('first_name')} {rec.get('last_name')} "
             f"{rec.get('party') or ''} {rec.get('event_date') or ''}",
             highlight=False,
+            markup=False,
         )
         for e in h.explanation:
             if isinstance(e, dict) and "field" in e:
@@ -176,16 +181,21 @@ def show(case_id: int, as_user: str = AS_USER, as_json: bool = JSON) -> None:
             else:
                 console.print(f"      {e}", highlight=False, markup=False)
     for cl in detail.clauses:
-        console.print(f"  clause {cl.id} ({cl.track}, from {cl.effective_from}): {cl.title}")
+        console.print(
+            f"  clause {cl.id} ({cl.track}, from {cl.effective_from}): {cl.title}", markup=False
+        )
     for n in detail.notices:
-        console.print(f"  notice {n['id']} {n['kind']}: {n['subject']}")
+        console.print(f"  notice {n['id']} {n['kind']}: {n['subject']}", markup=False)
     for r in detail.responses:
-        console.print(f"  response {r['id']} ({r['received_at']:%Y-%m-%d}): {r['body']}")
+        console.print(
+            f"  response {r['id']} ({r['received_at']:%Y-%m-%d}): {r['body']}", markup=False
+        )
     for d in detail.decisions:
         console.print(
             f"  decision {d.id} {d.kind} {d.outcome} by {d.actor} "
             f"({d.created_at:%Y-%m-%d %H:%M}): {d.reason}",
             highlight=False,
+            markup=False,
         )
 
 
