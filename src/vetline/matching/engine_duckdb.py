@@ -40,15 +40,19 @@ def compare(
         for side in ("L", "R"):
             for stmt in key_views(side, "unnest"):
                 con.execute(stmt)
-        con.execute(f"CREATE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
-        query = (
-            f"SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
-            "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx"
-        )
-        result = con.sql(query).to_arrow_table()
+        return compare_registered(con, dedupe=dedupe)
     finally:
         con.close()
-    out = result.to_pandas()
+
+
+def compare_registered(con: duckdb.DuckDBPyConnection, *, dedupe: bool = False) -> pd.DataFrame:
+    """Blocking and levels on a connection where L, R and their key views already exist."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
+    query = (
+        f"SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
+        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx"
+    )
+    out = con.sql(query).to_arrow_table().to_pandas()
     for f in FIELDS:
         out[f.name] = out[f.name].astype(np.int8)
     return out
