@@ -118,11 +118,11 @@ def labelled_levels(data: SynthData) -> pd.DataFrame:
     parts = []
     for name, frame in [*data.targets.items(), ("applications", data.applications)]:
         if name == "applications":
-            levels = compare_levels(app_features, None)
+            levels = compare_levels(app_features, None, prefilter=False)
             levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
             levels["r_compete"] = False
         else:
-            levels = compare_levels(app_features, build_features(frame))
+            levels = compare_levels(app_features, build_features(frame), prefilter=False)
         right_ids = frame["id"].astype(str).to_numpy()
         levels["left_id"] = app_ids[levels["l"].to_numpy()]
         levels["right_id"] = right_ids[levels["r"].to_numpy()]

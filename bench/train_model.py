@@ -63,7 +63,7 @@ def main() -> None:
     if args.febrl:
         for n, loader in enumerate((load_febrl1, load_febrl2, load_febrl3), start=1):
             people = to_person(loader())
-            levels = compare_levels(build_features(people), None)
+            levels = compare_levels(build_features(people), None, prefilter=False)
             levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
             levels["r_compete"] = False
             keys = person_key(people["id"]).to_numpy()

@@ -164,7 +164,6 @@ def level_select(dialect: dict[str, str]) -> str:
     parts = [f.sql.format(**dialect) + f" AS {f.name}" for f in FIELDS]
     parts += [
         "r.name_n AS r_name_n",
-        "r.ident AS r_ident",
         "r.has_other AS r_compete",
     ]
     return ",\n  ".join(parts)

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from vetline.matching.blocking import candidate_pairs_sql, key_views
 from vetline.matching.comparisons import DUCKDB_DIALECT, FIELDS, level_select
+from vetline.matching.model import PAIR_FLOOR_BITS, raw_log2_odds_sql, shipped_model
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -27,7 +28,7 @@ def _arrow(features: pd.DataFrame) -> pa.Table:
 
 
 def compare(
-    left: pd.DataFrame, right: pd.DataFrame | None, *, dedupe: bool = False
+    left: pd.DataFrame, right: pd.DataFrame | None, *, dedupe: bool = False, prefilter: bool = True
 ) -> pd.DataFrame:
     """Return candidate pairs (l, r positions) with one level code per field.
 
@@ -40,17 +41,24 @@ def compare(
         for side in ("L", "R"):
             for stmt in key_views(side, "unnest"):
                 con.execute(stmt)
-        return compare_registered(con, dedupe=dedupe)
+        return compare_registered(con, dedupe=dedupe, prefilter=prefilter)
     finally:
         con.close()
 
 
-def compare_registered(con: duckdb.DuckDBPyConnection, *, dedupe: bool = False) -> pd.DataFrame:
+def compare_registered(
+    con: duckdb.DuckDBPyConnection, *, dedupe: bool = False, prefilter: bool = True
+) -> pd.DataFrame:
     """Blocking and levels on a connection where L, R and their key views already exist."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
     query = (
-        f"SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
-        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx"
+        f"SELECT * FROM (SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
+        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx) x "
+        + (
+            f"WHERE {raw_log2_odds_sql(shipped_model())} >= {PAIR_FLOOR_BITS!r}"
+            if prefilter
+            else ""
+        )
     )
     out = con.sql(query).to_arrow_table().to_pandas()
     for f in FIELDS:

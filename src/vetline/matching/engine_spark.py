@@ -18,6 +18,7 @@ import pandas as pd
 from vetline.errors import MissingExtra
 from vetline.matching.blocking import candidate_pairs_sql, key_views
 from vetline.matching.comparisons import FIELDS, SPARK_DIALECT, level_select
+from vetline.matching.model import PAIR_FLOOR_BITS, raw_log2_odds_sql, shipped_model
 
 _SESSION: Any = None
 
@@ -86,14 +87,14 @@ def _to_spark(session: Any, features: pd.DataFrame) -> Any:
         "dob date, dob_y int, dob_m int, dob_d int, dob_key string, pc string, "
         "pc_sector string, pc_district string, "
         "pc_area string, addr string, addr_no string, addr_key string, "
-        "email string, phone string, has_other boolean, name_n long, ident long"
+        "email string, phone string, has_other boolean, name_n long"
     )
     rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
     return session.createDataFrame(rows, schema=schema)
 
 
 def compare(
-    left: pd.DataFrame, right: pd.DataFrame | None, *, dedupe: bool = False
+    left: pd.DataFrame, right: pd.DataFrame | None, *, dedupe: bool = False, prefilter: bool = True
 ) -> pd.DataFrame:
     """Spark twin of `engine_duckdb.compare`: same pairs, same level codes."""
     session = _spark()
@@ -107,8 +108,13 @@ def compare(
             session.sql(stmt)
     session.sql(candidate_pairs_sql(dedupe=dedupe)).createOrReplaceTempView("pairs")
     query = (
-        f"SELECT p.l, p.r, {level_select(SPARK_DIALECT)} "
-        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx"
+        f"SELECT * FROM (SELECT p.l, p.r, {level_select(SPARK_DIALECT)} "
+        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx) x "
+        + (
+            f"WHERE {raw_log2_odds_sql(shipped_model())} >= {PAIR_FLOOR_BITS!r}"
+            if prefilter
+            else ""
+        )
     )
     out = session.sql(query).toPandas()
     if out.empty:
@@ -116,7 +122,6 @@ def compare(
         for f in FIELDS:
             out[f.name] = pd.Series([], dtype=np.int8)
         out["r_name_n"] = pd.Series([], dtype=np.int64)
-        out["r_ident"] = pd.Series([], dtype=np.int64)
         out["r_compete"] = pd.Series([], dtype=bool)
         return out
     out["l"] = out["l"].astype(np.int64)
@@ -124,6 +129,5 @@ def compare(
     for f in FIELDS:
         out[f.name] = out[f.name].astype(np.int8)
     out["r_name_n"] = out["r_name_n"].astype(np.int64)
-    out["r_ident"] = out["r_ident"].astype(np.int64)
     out["r_compete"] = out["r_compete"].astype(bool)
     return out.sort_values(["l", "r"], ignore_index=True)

@@ -10,15 +10,22 @@ ENGINES = ("duckdb", "spark")
 
 
 def compare_levels(
-    left: pd.DataFrame, right: pd.DataFrame | None, *, engine: str = "duckdb"
+    left: pd.DataFrame,
+    right: pd.DataFrame | None,
+    *,
+    engine: str = "duckdb",
+    prefilter: bool = True,
 ) -> pd.DataFrame:
-    """Candidate pairs with level codes; `right=None` compares `left` with itself (dedupe)."""
+    """Candidate pairs with level codes; `right=None` compares `left` with itself (dedupe).
+
+    `prefilter` drops pairs too weak to matter (below PAIR_FLOOR_BITS); training turns it off.
+    """
     if engine == "duckdb":
         from vetline.matching.engine_duckdb import compare as duckdb_compare
 
-        return duckdb_compare(left, right, dedupe=right is None)
+        return duckdb_compare(left, right, dedupe=right is None, prefilter=prefilter)
     if engine == "spark":
         from vetline.matching.engine_spark import compare as spark_compare
 
-        return spark_compare(left, right, dedupe=right is None)
+        return spark_compare(left, right, dedupe=right is None, prefilter=prefilter)
     raise InputError(f"unknown matching engine {engine!r}: choose one of {', '.join(ENGINES)}")

@@ -63,7 +63,6 @@ FEATURE_COLUMNS = (
     "phone",
     "has_other",
     "name_n",
-    "ident",
 )
 
 
@@ -172,8 +171,6 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
         | (out["phone"] != "")
     )
     # how many records in this frame carry the same folded name: a name shared by many is
-    # weaker evidence (term frequency), and identical records cannot be told apart (ties)
+    # weaker evidence (term frequency)
     out["name_n"] = out.groupby(["fn", "ln"])["idx"].transform("size").astype("int64")
-    ident_cols = ["fn", "fn_mid_init", "ln", "dob_key", "pc", "addr", "email", "phone"]
-    out["ident"] = pd.util.hash_pandas_object(out[ident_cols], index=False).astype("int64")
     return out[list(FEATURE_COLUMNS)]

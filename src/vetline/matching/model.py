@@ -104,14 +104,6 @@ def _group_keys(levels: pd.DataFrame) -> list[str]:
     return ["l", "r_list"] if "r_list" in levels.columns else ["l"]
 
 
-def tie_counts(levels: pd.DataFrame) -> np.ndarray:
-    """For each pair, how many identical competing records its left record met."""
-    if "r_ident" not in levels.columns or levels.empty:
-        return np.ones(len(levels), dtype=np.int64)
-    k = levels.groupby([*_group_keys(levels), "r_ident"])["r"].transform("size").to_numpy()
-    return np.where(levels["r_compete"].to_numpy(dtype=bool), k, 1)
-
-
 def competition_bits(levels: pd.DataFrame, log2_odds: np.ndarray) -> np.ndarray:
     """Bits removed by the one-person-one-entry rule: -log2(1 + Σ competitors' odds)."""
     if "r_compete" not in levels.columns or levels.empty:
@@ -123,6 +115,29 @@ def competition_bits(levels: pd.DataFrame, log2_odds: np.ndarray) -> np.ndarray:
     others = np.maximum(total.to_numpy() - odds, 0.0)
     out: np.ndarray = np.where(compete, -np.log2(1.0 + others), 0.0)
     return out
+
+
+# Pairs whose own log2 odds fall below this are dropped inside the engine: they can never be
+# listed (the review threshold is about -4.2 bits) and add at most 2^-12 each to competition.
+PAIR_FLOOR_BITS = -12.0
+
+
+def raw_log2_odds_sql(model: Model) -> str:
+    """SQL for a pair's own log2 odds over the level columns (engine-side pre-filter)."""
+    terms = [f"{model.prior!r}"]
+    for f in FIELDS:
+        whens = " ".join(
+            f"WHEN {code} THEN {w!r}" for code, w in enumerate(model.weights[f.name]) if code
+        )
+        terms.append(f"(CASE {f.name} {whens} ELSE 0.0 END)")
+    none = " AND ".join(f"{name} = 0" for name in EVIDENCE_FIELDS)
+    terms.append(f"(CASE WHEN {none} THEN {model.name_only!r} ELSE 0.0 END)")
+    exact = ", ".join(str(c) for c in EXACT_FIRST)
+    terms.append(
+        f"(CASE WHEN first_name IN ({exact}) AND last_name = {EXACT_LAST} "
+        f"THEN {model.name_frequency!r} * log2(greatest(r_name_n, 1)) ELSE 0.0 END)"
+    )
+    return " + ".join(terms)
 
 
 def name_only_mask(levels: pd.DataFrame) -> np.ndarray:
