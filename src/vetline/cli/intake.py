@@ -176,6 +176,9 @@ def screen_cmd(
     threshold: float = typer.Option(
         None, "--threshold", help="Keep pairs scoring at least this (default: review threshold)."
     ),
+    engine: str = typer.Option(
+        None, "--engine", help="Linkage backend: duckdb (default, VETLINE_MATCH_ENGINE) or spark."
+    ),
 ) -> None:
     """Screen applicants against reference files, no database: one CSV row per candidate pair.
 
@@ -186,7 +189,7 @@ def screen_cmd(
     --out hits.csv
     """
     with err_console.status("screening…"):
-        result = screen_files(applicants, list(against), threshold=threshold)
+        result = screen_files(applicants, list(against), threshold=threshold, engine=engine)
     write_hits(result.hits, out)
     table = Table(title=f"{result.applicants:,} applicants screened → {out}")
     table.add_column("reference list")

@@ -13,6 +13,7 @@ from typing import Any
 
 from vetline.errors import InputError
 from vetline.intake.frames import read_applicants_frame, read_reference_frame
+from vetline.settings import get_settings
 
 HIT_COLUMNS = ("applicant_id", "reference_list", "reference_id", "score", "band", "explanation")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -39,7 +40,11 @@ class ScreenResult:
 
 
 def screen_files(
-    applicants: Path, against: list[Path], *, threshold: float | None = None
+    applicants: Path,
+    against: list[Path],
+    *,
+    threshold: float | None = None,
+    engine: str | None = None,
 ) -> ScreenResult:
     """Screen every applicant against every reference file; keep pairs at/above threshold."""
     # imported here: the linkage stack (DuckDB, numpy) should not slow every CLI start
@@ -52,6 +57,7 @@ def screen_files(
     if dupes:
         raise InputError(f"two --against files share the name {dupes[0]!r}: rename one")
     cut = REVIEW_THRESHOLD if threshold is None else threshold
+    backend = engine or get_settings().match_engine
     if not 0.0 <= cut <= 1.0:
         raise InputError(f"--threshold {cut} is not a probability between 0 and 1")
     left = read_applicants_frame(applicants)
@@ -62,7 +68,7 @@ def screen_files(
     for name, (right, _fmt) in frames.items():
         if left.empty or right.empty:
             continue
-        pairs = screen_frames(left, right, threshold=cut)
+        pairs = screen_frames(left, right, threshold=cut, engine=backend)
         for pair in pairs.itertuples(index=False):
             if float(pair.score) < cut:
                 continue
