@@ -244,6 +244,8 @@ def main() -> None:
                     f"({len(lat) / wall:.0f} req/s) statuses {st}",
                     flush=True,
                 )
+                if not submissions:
+                    return
                 t0 = time.perf_counter()
                 lat, st = await drive(client, submissions, args.submit_concurrency)
                 wall = time.perf_counter() - t0
@@ -257,7 +259,10 @@ def main() -> None:
         asyncio.run(run())
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 if __name__ == "__main__":

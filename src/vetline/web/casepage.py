@@ -18,11 +18,11 @@ from vetline.db.people import Application, Member, ReferenceEntry, ReferenceList
 from vetline.db.review import (
     Appeal,
     Case,
-    ConflictOfInterest,
+    CaseKind,
+    CaseStatus,
     Decision,
     Notice,
     Response,
-    ScreeningOutcome,
     User,
 )
 from vetline.db.screening import Hit
@@ -190,18 +190,23 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
     responses = list(
         session.scalars(select(Response).where(Response.case_id == case.id).order_by(Response.id))
     )
-    appeals = list(
-        session.scalars(
-            select(Appeal).where(Appeal.original_case_id == case.id).order_by(Appeal.id)
+    # only the queries this case can need: an open case has no appeal yet, a review case
+    # appeals nothing
+    appeals = (
+        list(
+            session.scalars(
+                select(Appeal).where(Appeal.original_case_id == case.id).order_by(Appeal.id)
+            )
         )
+        if case.status == CaseStatus.CLOSED
+        else []
     )
-    appeal_of = session.scalar(select(Appeal).where(Appeal.case_id == case.id))
-    conflicts = list(
-        session.scalars(select(ConflictOfInterest).where(ConflictOfInterest.case_id == case.id))
+    appeal_of = (
+        session.scalar(select(Appeal).where(Appeal.case_id == case.id))
+        if case.kind == CaseKind.APPEAL
+        else None
     )
-    outcome = session.get(ScreeningOutcome, case.outcome_id) if case.outcome_id else None
-    ids = {d.actor_id for d in decisions} | {c.user_id for c in conflicts}
-    ids |= {r.recorded_by_id for r in responses}
+    ids = {d.actor_id for d in decisions} | {r.recorded_by_id for r in responses}
     if case.claimed_by_id:
         ids.add(case.claimed_by_id)
     return {
@@ -213,7 +218,5 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
         "responses": responses,
         "appeals": appeals,
         "appeal_of": appeal_of,
-        "conflicts": conflicts,
-        "outcome": outcome,
         "names": _names(session, ids),
     }

@@ -21,13 +21,14 @@ from vetline.web.config import WebSettings
 from vetline.web.security import CSRF_FIELD, CSRF_HEADER, WebSession, csrf_ok
 
 
-def get_web_settings(request: Request) -> WebSettings:
+async def get_web_settings(request: Request) -> WebSettings:
+    """async: no I/O, so it need not hop to the thread pool like a sync dependency would."""
     ws: WebSettings = request.app.state.web
     return ws
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    ws = get_web_settings(request)
+    ws: WebSettings = request.app.state.web
     with session_scope(get_engine(ws.core.db_url)) as session:
         yield session
 
@@ -144,7 +145,7 @@ def scope(name: str) -> Callable[[Principal], Any]:
     """A dependency: the token must carry `name`; the role check stays in the domain."""
     assert name in SCOPES, name
 
-    def check(principal: ApiPrincipal) -> Any:
+    async def check(principal: ApiPrincipal) -> Any:
         if name not in principal.scopes:
             raise HTTPException(403, f"This token lacks the '{name}' scope.")
         return principal.user
