@@ -133,6 +133,21 @@ def percentiles(samples: list[float]) -> str:
     )
 
 
+def server_cpu(proc: subprocess.Popen[bytes]) -> float:
+    """CPU seconds used so far by the server and its worker processes."""
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 async def drive(
     client: httpx.AsyncClient, jobs: list[dict[str, Any]], concurrency: int
 ) -> tuple[list[float], dict[int, int]]:
@@ -236,12 +251,13 @@ def main() -> None:
                 base_url=base, cookies=cookies, limits=limits, timeout=600
             ) as client:
                 await drive(client, pages[:20], args.concurrency)  # warm-up
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), server_cpu(proc)
                 lat, st = await drive(client, pages, args.concurrency)
-                wall = time.perf_counter() - t0
+                wall, cpu = time.perf_counter() - t0, server_cpu(proc) - cpu0
                 print(
                     f"GET /cases/{{id}}  concurrency {args.concurrency}: {percentiles(lat)} "
-                    f"({len(lat) / wall:.0f} req/s) statuses {st}",
+                    f"({len(lat) / wall:.0f} req/s, server CPU {cpu / len(lat) * 1000:.1f} ms "
+                    f"per request) statuses {st}",
                     flush=True,
                 )
                 if not submissions:
