@@ -12,7 +12,13 @@ electoral register is left out to keep preparation short), screen and route a sa
 applications (`--sample`) so there are cases, add a reviewer with a password. Then start
 `vetline serve` on a free loopback port and drive it from an asyncio httpx load generator in
 this process: GET /cases/{id} with a logged-in session for random cases, and POST
-/api/applications with a bearer token for new applicants. Prints p50/p95/p99/max per endpoint.
+/api/applications with a bearer token for new applicants. Prints p50/p95/p99/max per endpoint
+and the server's CPU time per page.
+
+Last figures (27 Nov 2026, shared 2-core machine at load 3-5; 601,901 members, 128,001
+applications; see docs/web.md): case page p95 20.3 ms sequentially and 133 ms at
+concurrency 4 with 2 workers (12.4 ms server CPU per page); single submission ~53 s (the
+batch pipeline for one applicant: the target needs matching's single-applicant path).
 """
 
 from __future__ import annotations
