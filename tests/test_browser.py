@@ -93,14 +93,17 @@ def log_out(page: Any, base: str) -> None:
 
 def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: str) -> None:
     """Log in, claim, propose exclusion; a second senior approves; the notice appears; an
-    appeal is lodged and heard by a third user."""
+    appeal is lodged and heard by a third user. The applicant's name is hostile markup."""
     page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(page, server, "rita")
     page.get_by_role("link", name="Queue").click()
     press(page, "Claim next case")
     page.wait_for_url(f"{server}/cases/*")
     case_url = page.url
     assert page.locator("#case-status").inner_text() == "claimed"
+    assert "<script>alert(1)</script>" in page.get_by_role("heading", level=1).inner_text()
     comparison = page.locator("table.compare").first
     assert comparison.locator("td.agree").count() >= 3  # names and date of birth agree
     page.get_by_label("exclude", exact=False).check()
@@ -143,6 +146,24 @@ def test_review_path_claim_propose_approve_notice_appeal(browser: Any, server: s
     assert page.locator("#case-outcome").inner_text() == "overturn"
     page.goto(case_url)
     assert page.locator("#case-outcome").inner_text() == "exclude"  # the original stays
+    assert dialogs == []  # the <script> in the name never ran
+
+
+def test_keyboard_only_login_and_skip_link(browser: Any, server: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/login")
+    assert page.evaluate("document.activeElement.id") == "username"  # autofocus
+    page.keyboard.type("rita")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == f"{server}/"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")  # follow the skip link
+    assert page.evaluate("document.activeElement.id") == "main"
 
 
 def test_main_pages_pass_axe_core(browser: Any, server: str) -> None:
