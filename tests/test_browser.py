@@ -194,3 +194,17 @@ def test_main_pages_pass_axe_core(browser: Any, server: str) -> None:
         page.goto(f"{server}{path}")
         check(path)
     assert problems == {}
+
+
+def test_queue_filter_swaps_rows_with_htmx(browser: Any, server: str) -> None:
+    page = browser.new_page()
+    log_in(page, server, "rita")
+    page.goto(f"{server}/queue")
+    rows = page.locator("#queue-rows tbody tr")
+    assert rows.count() == 1 and "Case" in rows.first.inner_text()
+    with page.expect_response(lambda r: "/queue?" in r.url and r.request.headers.get("hx-request")):
+        page.get_by_label("Track").select_option("administrative")
+    page.wait_for_function("document.querySelector('#queue-rows td').textContent.includes('No')")
+    assert page.locator("#queue-rows tbody tr").first.inner_text() == "No cases match."
+    assert "track=administrative" in page.url  # the filter is in the address, shareable
+    assert page.locator("h1").count() == 1  # a partial was swapped in, not a whole page
