@@ -158,3 +158,55 @@ def test_entries_of_different_lists_do_not_compete(session: Session) -> None:
         )
     }
     assert bands == {"register": "match", "greens": "match"}
+
+
+def test_an_application_changed_by_reimport_is_screened_again(
+    session: Session, surge: Path, tmp_path: Path
+) -> None:
+    _load(session, surge)
+    screen_and_decide(session)
+    session.commit()
+    app = session.scalars(
+        select(Application).join(Hit, Hit.application_id == Application.id).limit(1)
+    ).one()
+    old_hits = set(session.scalars(select(Hit.id).where(Hit.application_id == app.id)))
+    status_before = app.status
+
+    # the same file again, with one applicant's email corrected
+    with (surge / "applications.csv").open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        header = reader.fieldnames
+    assert header is not None
+    for row in rows:
+        if row["id"] == app.external_id:
+            row["email"] = "corrected.address@example.org"
+    changed = tmp_path / "applications.csv"
+    with changed.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    import_applications(session, changed)
+    session.commit()
+
+    again = screen_and_decide(session)
+    session.commit()
+    assert again.application_ids == [app.id]
+    live = set(
+        session.scalars(
+            select(Hit.id).where(Hit.application_id == app.id, Hit.superseded_at.is_(None))
+        )
+    )
+    assert live and not (live & old_hits)
+    superseded = set(
+        session.scalars(
+            select(Hit.id).where(Hit.application_id == app.id, Hit.superseded_at.is_not(None))
+        )
+    )
+    assert superseded == old_hits
+    session.refresh(app)
+    assert app.status != ApplicationStatus.SCREENED
+    if status_before == ApplicationStatus.REFERRED:
+        assert app.status == ApplicationStatus.REFERRED  # an open case is never undone
+    # a third run finds nothing new
+    assert screen_and_decide(session).applications == 0

@@ -89,7 +89,7 @@ def build_facts(
         )
         .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
         .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
-        .where(Hit.application_id.in_(ids))
+        .where(Hit.application_id.in_(ids), Hit.superseded_at.is_(None))
         .order_by(Hit.id)
     ).all()
     pair_hashes = {row[0].pair_hash for row in rows}

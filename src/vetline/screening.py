@@ -14,11 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Row, Select, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
-from vetline.db.people import Application, ApplicationStatus, Member, ReferenceEntry, ReferenceList
+from vetline.db.people import (
+    Application,
+    ApplicationStatus,
+    Member,
+    RecordChange,
+    ReferenceEntry,
+    ReferenceList,
+)
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
 from vetline.settings import get_settings
 
@@ -41,11 +48,22 @@ class ScreeningSummary:
     hits_by_target: dict[str, int] = field(default_factory=dict)
     hits_by_list: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
+    application_ids: list[int] = field(default_factory=list)
     rulebook: str | None = None
 
     @property
     def hits(self) -> int:
         return sum(self.hits_by_target.values())
+
+
+def changed_since_screening() -> ColumnElement[bool]:
+    """An application whose content a re-import changed after it was screened."""
+    return exists().where(
+        RecordChange.entity == "application",
+        RecordChange.entity_id == Application.id,
+        Application.screened_at.is_not(None),
+        RecordChange.changed_at > Application.screened_at,
+    )
 
 
 def pair_hash(left_content_hash: str, right_content_hash: str) -> str:
@@ -89,9 +107,11 @@ def screen_applications(
     threshold = settings.review_threshold if threshold is None else threshold
     say = progress or (lambda _msg: None)
 
-    query = _person_select(Application)
+    query = _person_select(Application, Application.status)
     if application_ids is None:
-        query = query.where(Application.status == ApplicationStatus.RECEIVED)
+        query = query.where(
+            (Application.status == ApplicationStatus.RECEIVED) | changed_since_screening()
+        )
     else:
         query = query.where(Application.id.in_(application_ids))
     new_apps = _rows(session, query.order_by(Application.id))
@@ -210,15 +230,32 @@ def screen_applications(
                     other_application_id=theirs,
                 )
 
-    for start in range(0, len(hits), 5_000):
-        session.execute(insert(Hit), hits[start : start + 5_000])
     for hit in hits:
         summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
-    session.execute(
-        update(Application)
-        .where(Application.id.in_(list(apps_by_id)))
-        .values(status=ApplicationStatus.SCREENED, screened_at=now, updated_at=now)
-    )
+    rescreened = [a.id for a in new_apps if a.status != ApplicationStatus.RECEIVED]
+    for start in range(0, len(rescreened), 5_000):
+        chunk = rescreened[start : start + 5_000]
+        session.execute(
+            update(Hit)
+            .where(Hit.application_id.in_(chunk), Hit.run_id != run.id, Hit.superseded_at.is_(None))
+            .values(superseded_at=now)
+        )
+    for start in range(0, len(hits), 5_000):
+        session.execute(insert(Hit), hits[start : start + 5_000])
+    ids = list(apps_by_id)
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        # a re-screened application keeps its status: the rulebook step re-routes it and
+        # never undoes what people decided
+        session.execute(
+            update(Application).where(Application.id.in_(chunk)).values(screened_at=now)
+        )
+        session.execute(
+            update(Application)
+            .where(Application.id.in_(chunk), Application.status == ApplicationStatus.RECEIVED)
+            .values(status=ApplicationStatus.SCREENED, updated_at=now)
+        )
+    summary.application_ids = ids
     run.hits = len(hits)
     run.finished_at = utcnow()
     session.flush()
@@ -246,11 +283,11 @@ def screen_and_decide(
     summary = screen_applications(
         session, engine=engine, threshold=threshold, actor=actor, progress=progress
     )
-    screened = list(
-        session.scalars(
-            select(Application.id).where(Application.status == ApplicationStatus.SCREENED)
-        )
+    # this run's applications, and any screened earlier whose routing did not finish
+    leftover = session.scalars(
+        select(Application.id).where(Application.status == ApplicationStatus.SCREENED)
     )
+    screened = sorted(set(summary.application_ids) | set(leftover))
     if progress:
         progress(f"applying rulebook {rulebook.label} to {len(screened):,} applications")
     decided = decide_outcomes(session, screened, rulebook=rulebook, actor=actor)

@@ -56,3 +56,6 @@ class Hit(Base):
     # sha256 over both records' content hashes: decision memory keys on it
     pair_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set when the application was re-screened after its content changed: the hit stays as
+    # history (decisions may cite it) but no longer counts as evidence
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
