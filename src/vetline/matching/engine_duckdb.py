@@ -51,6 +51,11 @@ def compare_registered(
 ) -> pd.DataFrame:
     """Blocking and levels on a connection where L, R and their key views already exist."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
+    return levels_of_pairs(con, prefilter=prefilter)
+
+
+def levels_of_pairs(con: duckdb.DuckDBPyConnection, *, prefilter: bool = True) -> pd.DataFrame:
+    """Level codes for the pairs in table `pairs` (l, r) of tables L and R."""
     query = (
         f"SELECT * FROM (SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
         "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx) x "

@@ -24,7 +24,7 @@ from vetline.errors import InputError, NotFound
 from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, score_levels
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.blocking import key_views
-from vetline.matching.engine_duckdb import _arrow, compare_registered
+from vetline.matching.engine_duckdb import _arrow, compare_registered, levels_of_pairs
 from vetline.matching.features import PERSON_FIELDS, build_features
 from vetline.matching.model import shipped_model
 
@@ -46,21 +46,53 @@ _LOOKUP_TABLES = (
     "CREATE TABLE K_email AS SELECT email, idx FROM R WHERE email <> '' ORDER BY email",
     "CREATE TABLE K_phone AS SELECT phone, idx FROM R WHERE phone <> '' ORDER BY phone",
 )
-# The blocking rules of vetline.matching.blocking, for one applicant ($-parameters).
-_LOOKUP = """
-SELECT idx FROM K_lv WHERE lnk IN (SELECT unnest($ln_keys)) AND fnk = $fn AND $fn <> ''
-UNION SELECT idx FROM K_ln WHERE lnk IN (SELECT unnest($ln_keys)) AND $fn <> ''
-  AND (list_contains($fn_keys, fn)
-       OR (fn_init = $fn_init AND (length($fn) = 1 OR length(fn) = 1))
-       OR (fn_sx = $fn_sx AND $fn_sx <> ''))
-UNION SELECT idx FROM K_fn WHERE fn = $fn AND ln_sx = $ln_sx AND $fn <> '' AND $ln_sx <> ''
-UNION SELECT idx FROM K_ln_whole WHERE ln = $fn AND fn = $ln AND $fn <> '' AND $ln <> ''
-UNION SELECT idx FROM K_dob WHERE dob_key = $dob_key AND $dob_key <> ''
-UNION SELECT idx FROM K_pc WHERE pc = $pc AND $pc <> '' AND (fn_init = $fn_init
-  OR (addr_no = $addr_no AND $addr_no <> '') OR (ln_sx = $ln_sx AND $ln_sx <> ''))
-UNION SELECT idx FROM K_email WHERE email = $email AND $email <> ''
-UNION SELECT idx FROM K_phone WHERE phone = $phone AND $phone <> ''
-"""
+
+
+def _lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _in(values: list[str]) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")" if values else "(NULL)"
+
+
+def _lookup_sql(f: Mapping[str, Any]) -> str:
+    """The blocking rules of vetline.matching.blocking as lookups for one applicant, with the
+    applicant's keys written in as literals so DuckDB can skip row groups by key range."""
+    ln_keys, fn, fn_keys = list(f["ln_keys"]), str(f["fn"]), list(f["fn_keys"])
+    fn_init, fn_sx, ln, ln_sx = str(f["fn_init"]), str(f["fn_sx"]), str(f["ln"]), str(f["ln_sx"])
+    parts = []
+    if ln_keys and fn:
+        parts.append(f"SELECT idx FROM K_lv WHERE lnk IN {_in(ln_keys)} AND fnk = {_lit(fn)}")
+        initial = f"(fn_init = {_lit(fn_init)} AND length(fn) = 1)"
+        if len(fn) == 1:
+            initial = f"fn_init = {_lit(fn_init)}"
+        sound = f" OR fn_sx = {_lit(fn_sx)}" if fn_sx else ""
+        parts.append(
+            f"SELECT idx FROM K_ln WHERE lnk IN {_in(ln_keys)} AND (fn IN {_in(fn_keys)} "
+            f"OR {initial}{sound})"
+        )
+    if fn and ln_sx:
+        parts.append(f"SELECT idx FROM K_fn WHERE fn = {_lit(fn)} AND ln_sx = {_lit(ln_sx)}")
+    if fn and ln:
+        parts.append(f"SELECT idx FROM K_ln_whole WHERE ln = {_lit(fn)} AND fn = {_lit(ln)}")
+    if f["dob_key"]:
+        parts.append(f"SELECT idx FROM K_dob WHERE dob_key = {_lit(f['dob_key'])}")
+    if f["pc"]:
+        extra = [f"fn_init = {_lit(fn_init)}"] if fn_init else []
+        if f["addr_no"]:
+            extra.append(f"addr_no = {_lit(f['addr_no'])}")
+        if ln_sx:
+            extra.append(f"ln_sx = {_lit(ln_sx)}")
+        if extra:
+            parts.append(
+                f"SELECT idx FROM K_pc WHERE pc = {_lit(f['pc'])} AND ({' OR '.join(extra)})"
+            )
+    if f["email"]:
+        parts.append(f"SELECT idx FROM K_email WHERE email = {_lit(f['email'])}")
+    if f["phone"]:
+        parts.append(f"SELECT idx FROM K_phone WHERE phone = {_lit(f['phone'])}")
+    return "\nUNION ".join(parts)
 
 
 class ReferenceIndex:
@@ -159,24 +191,12 @@ class ReferenceIndex:
         row = {"id": "applicant", **{k: v for k, v in record.items() if v is not None}}
         left = pd.DataFrame([row])
         features = build_features(left)
-        f = features.iloc[0]
-        params = {
-            "ln_keys": list(f["ln_keys"]),
-            "fn": f["fn"],
-            "fn_keys": list(f["fn_keys"]),
-            "fn_init": f["fn_init"],
-            "fn_sx": f["fn_sx"],
-            "ln": f["ln"],
-            "ln_sx": f["ln_sx"],
-            "dob_key": f["dob_key"],
-            "pc": f["pc"],
-            "addr_no": f["addr_no"],
-            "email": f["email"],
-            "phone": f["phone"],
-        }
+        lookup = _lookup_sql(features.iloc[0].to_dict())
+        if not lookup:
+            return pd.DataFrame(columns=HIT_COLUMNS)
         con = self.con.cursor()
         try:
-            found = [r[0] for r in con.execute(_LOOKUP, params).fetchall()]
+            found = [r[0] for r in con.execute(lookup).fetchall()]
             if not found:
                 return pd.DataFrame(columns=HIT_COLUMNS)
             ids = ", ".join(str(int(i)) for i in found)
@@ -193,10 +213,9 @@ class ReferenceIndex:
                 "CREATE TEMP TABLE R AS SELECT * REPLACE (row_number() OVER (ORDER BY idx) - 1 "
                 "AS idx) FROM Rin"
             )
-            for side in ("L", "R"):
-                for stmt in key_views(side, "unnest"):
-                    small.execute(stmt)
-            levels = compare_registered(small, dedupe=False)
+            # every candidate already satisfies a blocking rule: compare them all
+            small.execute("CREATE TEMP TABLE pairs AS SELECT 0 AS l, idx AS r FROM R")
+            levels = levels_of_pairs(small)
         finally:
             small.close()
         if levels.empty:
