@@ -46,6 +46,8 @@ def run_splink(left: pd.DataFrame, right: pd.DataFrame) -> tuple[set[tuple[str, 
     for name, frame in (("applications", left), ("register", right)):
         f = frame.rename(columns={"id": "unique_id"}).copy()
         f["date_of_birth"] = f["date_of_birth"].astype(str).where(f["date_of_birth"].notna())
+        for col in f.columns:
+            f[col] = f[col].astype("string")  # all-empty columns must still be text
         frames.append(db.register(f, dataset_display_name=name))
     settings = SettingsCreator(
         link_type="link_only",
@@ -86,8 +88,9 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=20000)
     ap.add_argument("--applicants", type=int, default=8000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/vetline-bench"))
+    ap.add_argument("--dir", type=Path, help="an existing synth directory instead")
     args = ap.parse_args()
-    d = generate(
+    d = args.dir or generate(
         args.work / f"seed{args.seed}-{args.members}-{args.applicants}",
         seed=args.seed,
         members=args.members,
