@@ -211,3 +211,28 @@ def test_same_person_on_two_lists_in_one_call_keeps_both_hits() -> None:
     assert hits.loc["reg-1", "score"] > 0.9 and hits.loc["pm-1", "score"] > 0.9
     one_list = screen_frames(frame(APPLICANT), right.drop(columns=["list"]))
     assert one_list["score"].max() < 0.9  # as one list they are two entries for one person
+
+
+def test_input_types_dates_and_ids_are_tolerated() -> None:
+    left = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "first_name": ["Bob", "Ann"],
+            "last_name": ["Smith", "Lee"],
+            "date_of_birth": pd.to_datetime(["1980-02-01", None]),
+            "postcode": ["S11 8YE", pd.NA],
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "id": ["x"],
+            "first_name": ["Robert"],
+            "last_name": ["Smith"],
+            "date_of_birth": ["01/02/1980"],
+            "postcode": ["S118YE"],
+        }
+    )
+    hits = screen_frames(left, right)
+    assert list(hits["left_id"]) == ["1"] and list(hits["right_id"]) == ["x"]
+    levels = {e["field"]: e["level"] for e in hits.iloc[0]["explanation"]}
+    assert levels["date_of_birth"] == "exact"
