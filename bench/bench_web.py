@@ -4,7 +4,7 @@
         --applicants 128000 --days 10 --seed 5
     nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data \
         [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web] \
-        [--requests 400] [--concurrency 8] [--submissions 20] [--workers 2]
+        [--requests 400] [--concurrency 4] [--submissions 20] [--workers 1]
 
 Prepare (once per database; skipped when the members are already there): import the members,
 the applications and the candidate / other-party / expelled lists through intake (the
@@ -16,9 +16,9 @@ this process: GET /cases/{id} with a logged-in session for random cases, and POS
 and the server's CPU time per page.
 
 Last figures (27 Nov 2026, shared 2-core machine at load 3-5; 601,901 members, 128,001
-applications; see docs/web.md): case page p95 20.3 ms sequentially and 133 ms at
-concurrency 4 with 2 workers (12.4 ms server CPU per page); single submission ~53 s (the
-batch pipeline for one applicant: the target needs matching's single-applicant path).
+applications; one worker; see docs/web.md): case page p95 26.6 ms sequentially and 82.5 ms
+at concurrency 4 (9-14 ms server CPU per page); single submission ~53 s (the batch pipeline
+for one applicant: the target needs matching's single-applicant path).
 """
 
 from __future__ import annotations
@@ -184,9 +184,9 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=2000)
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--submissions", type=int, default=20)
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--submit-concurrency", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
 
     ensure_database(args.db)

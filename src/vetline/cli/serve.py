@@ -11,7 +11,9 @@ from vetline.cli.app import app, console
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (PostgreSQL for >1)."),
+    workers: int = typer.Option(
+        1, "--workers", help="Worker processes (PostgreSQL for >1; see docs/web.md on latency)."
+    ),
 ) -> None:
     """Start the web app (pages at /, JSON API under /api/, schema at /openapi.json).
 
