@@ -225,3 +225,25 @@ def test_login_is_on_the_audit_trail(app_and_case: tuple[TestClient, int]) -> No
     login(c, "audrey")
     html = c.get("/audit", params={"action": "user.login"}).text
     assert "user.login" in html and "audrey" in html
+
+
+def test_proposer_is_not_offered_the_approval(app_and_case: tuple[TestClient, int]) -> None:
+    c, case_id = app_and_case
+    login(c, "sam")  # a senior can propose and could approve someone else's proposal
+    token = csrf_of(c.get("/queue").text)
+    assert c.post(f"/cases/{case_id}/claim", data={"csrf_token": token}).status_code == 200
+    r = c.post(
+        f"/cases/{case_id}/propose",
+        data={
+            "csrf_token": token,
+            "outcome": "exclude",
+            "reason": "Ward officer of another party.",
+            "clause_ids": "LAB-2.1-other-party",
+            "evidence_hit_ids": "1",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert 'id="case-status">proposed' in r.text
+    assert "Approve the proposal" not in r.text
+    login(c, "tess")
+    assert "Approve the proposal" in c.get(f"/cases/{case_id}").text

@@ -19,6 +19,7 @@ from vetline.cases.service import (
     approve,
     claim,
     declare_conflict,
+    latest_proposal,
     propose,
     record_response,
     release,
@@ -50,6 +51,7 @@ def _page(
     view = case_view(session, case_id)
     case = view["case"]
     outcomes = CaseOutcome.APPEAL if case.kind == CaseKind.APPEAL else CaseOutcome.REVIEW
+    proposal = latest_proposal(session, case.id) if case.status == CaseStatus.PROPOSED else None
     view.update(
         active="queue",
         error=error,
@@ -57,7 +59,9 @@ def _page(
         adverse=CaseOutcome.ADVERSE,
         clauses=clauses_of(session, case.rulebook_version),
         may_work=can(user, Permission.WORK_CASES),
-        may_approve=can(user, Permission.APPROVE),
+        # the domain refuses the proposer anyway; do not offer them the button
+        may_approve=can(user, Permission.APPROVE)
+        and (proposal is None or proposal.actor_id != user.id),
         holds=case.status == CaseStatus.CLAIMED and case.claimed_by_id == user.id,
     )
     return render(request, "case.html", view, status=status)
