@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from vetline.settings import Settings, get_settings
 
@@ -49,7 +48,3 @@ def web_settings(core: Settings | None = None) -> WebSettings:
         login_max_failures=int(os.environ.get("VETLINE_LOGIN_MAX_FAILURES", "5")),
         login_window_seconds=int(os.environ.get("VETLINE_LOGIN_WINDOW_SECONDS", "900")),
     )
-
-
-def data_path(core: Settings) -> Path:
-    return core.data_dir
