@@ -210,3 +210,74 @@ def test_an_application_changed_by_reimport_is_screened_again(
         assert app.status == ApplicationStatus.REFERRED  # an open case is never undone
     # a third run finds nothing new
     assert screen_and_decide(session).applications == 0
+
+
+def test_a_new_list_version_rescreens_earlier_applications(session: Session, surge: Path) -> None:
+    """Entries added by a new version are screened against applications screened before."""
+    from vetline.db.people import ReferenceList
+
+    _load(session, surge)
+    screen_and_decide(session)
+    session.commit()
+    # an application that is on no other party's list yet ...
+    app = session.scalars(
+        select(Application)
+        .where(Application.date_of_birth.is_not(None), Application.postcode.is_not(None))
+        .where(Application.status == ApplicationStatus.PROVISIONAL)
+        .where(
+            ~Application.id.in_(
+                select(Hit.application_id)
+                .join(ReferenceList, Hit.list_id == ReferenceList.id)
+                .where(ReferenceList.kind != "register")
+            )
+        )
+        .limit(1)
+    ).one()
+    # ... turns up on the next version of the party-members list
+    source = surge / "reference" / "party_members.csv"
+    with source.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
+    new_row = dict.fromkeys(header, "")
+    new_row.update(
+        id="PM-NEW-1",
+        first_name=app.first_name or "",
+        last_name=app.last_name or "",
+        date_of_birth=app.date_of_birth.isoformat() if app.date_of_birth else "",
+        postcode=app.postcode or "",
+        address=app.address or "",
+        email=app.email or "",
+    )
+    if "party" in header:
+        new_row["party"] = "Green Party"
+    version2 = surge.parent / f"{surge.name}-pm-v2.csv"
+    with version2.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows([*rows, new_row])
+    summary = import_reference(
+        session, version2, list_name="other-party-members", kind="party_members"
+    )
+    session.commit()
+    assert summary.list_version == 2
+
+    result = screen_and_decide(session)
+    session.commit()
+    assert result.applications == 0  # no new applications: only the list changed
+    assert result.relisted == {"other-party-members": 1}
+    hit = session.scalars(
+        select(Hit).where(Hit.application_id == app.id, Hit.new_in_version == 2)
+    ).one()
+    lst = session.scalars(
+        select(ReferenceList).where(ReferenceList.name == "other-party-members")
+    ).one()
+    assert hit.list_id == lst.id and hit.band == "match"
+    session.refresh(app)
+    assert app.status == ApplicationStatus.REFERRED  # the new evidence reached the rulebook
+    from vetline.outcomes import current_outcome
+
+    outcome = current_outcome(session, app.id)
+    assert outcome is not None and hit.id in outcome.evidence_hit_ids
+    # a further run finds nothing more
+    assert screen_and_decide(session).relisted == {}

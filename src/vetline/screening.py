@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -49,6 +50,8 @@ class ScreeningSummary:
     hits_by_list: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     application_ids: list[int] = field(default_factory=list)
+    # hits found on earlier applications because a list got a new version, by list
+    relisted: dict[str, int] = field(default_factory=dict)
     rulebook: str | None = None
 
     @property
@@ -76,16 +79,43 @@ _NO_IDS: dict[str, Any] = dict.fromkeys(
 )
 
 
-def _person_select(table: Any, *extra: Any) -> Select[Any]:
+def person_select(table: Any, *extra: Any) -> Select[Any]:
     """Only the columns matching needs: plain rows, not ORM objects (600k members load fast)."""
     return select(table.id, table.content_hash, *(getattr(table, f) for f in PERSON_FIELDS), *extra)
 
 
-def _rows(session: Session, query: Select[Any]) -> list[Row[Any]]:
+def plain_rows(session: Session, query: Select[Any]) -> list[Row[Any]]:
     return list(session.execute(query))
 
 
-def _frame(prefix: str, rows: Iterable[Any]) -> pd.DataFrame:
+def hit_row(
+    run_id: int,
+    application_id: int,
+    application_hash: str,
+    target: str,
+    score: float,
+    band: str,
+    explanation: list[dict[str, Any]],
+    right_hash: str,
+    now: datetime,
+    **ids: Any,
+) -> dict[str, Any]:
+    """One `hits` row for a bulk insert."""
+    return {
+        "run_id": run_id,
+        "application_id": application_id,
+        "target": target,
+        "score": float(score),
+        "band": band,
+        "explanation": explanation,
+        "pair_hash": pair_hash(application_hash, right_hash),
+        "created_at": now,
+        **_NO_IDS,
+        **ids,
+    }
+
+
+def person_frame(prefix: str, rows: Iterable[Any]) -> pd.DataFrame:
     records = [{"id": f"{prefix}{r.id}", **{f: getattr(r, f) for f in PERSON_FIELDS}} for r in rows]
     return pd.DataFrame.from_records(records, columns=["id", *PERSON_FIELDS])
 
@@ -107,14 +137,14 @@ def screen_applications(
     threshold = settings.review_threshold if threshold is None else threshold
     say = progress or (lambda _msg: None)
 
-    query = _person_select(Application, Application.status)
+    query = person_select(Application, Application.status)
     if application_ids is None:
         query = query.where(
             (Application.status == ApplicationStatus.RECEIVED) | changed_since_screening()
         )
     else:
         query = query.where(Application.id.in_(application_ids))
-    new_apps = _rows(session, query.order_by(Application.id))
+    new_apps = plain_rows(session, query.order_by(Application.id))
     run = ScreeningRun(
         engine=engine,
         model_version=MODEL_VERSION,
@@ -130,18 +160,19 @@ def screen_applications(
         return summary
 
     apps_by_id = {a.id: a for a in new_apps}
-    left = _frame("", new_apps)
+    left = person_frame("", new_apps)
 
     lists = {
         lst.id: lst for lst in session.scalars(select(ReferenceList).where(ReferenceList.active))
     }
-    entries = _rows(
+    run.params = {"list_versions": {str(i): lst.version for i, lst in lists.items()}}
+    entries = plain_rows(
         session,
-        _person_select(ReferenceEntry, ReferenceEntry.list_id).where(
+        person_select(ReferenceEntry, ReferenceEntry.list_id).where(
             ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None)
         ),
     )
-    members = _rows(session, _person_select(Member))
+    members = plain_rows(session, person_select(Member))
     entries_by_id = {e.id: e for e in entries}
     members_by_id = {m.id: m for m in members}
 
@@ -157,25 +188,24 @@ def screen_applications(
         right_hash: str,
         **ids: Any,
     ) -> None:
-        app = apps_by_id[app_id]
         hits.append(
-            {
-                "run_id": run.id,
-                "application_id": app_id,
-                "target": target,
-                "score": float(score),
-                "band": band,
-                "explanation": explanation,
-                "pair_hash": pair_hash(app.content_hash, right_hash),
-                "created_at": now,
-                **_NO_IDS,
+            hit_row(
+                run.id,
+                app_id,
+                apps_by_id[app_id].content_hash,
+                target,
+                score,
+                band,
+                explanation,
+                right_hash,
+                now,
                 **ids,
-            }
+            )
         )
 
     say(f"screening {len(new_apps):,} applications against {len(entries):,} reference entries")
     if entries:
-        right = _frame("", entries)
+        right = person_frame("", entries)
         # records of one list compete for an applicant (a list holds each person once);
         # records of different lists do not
         right["list"] = [str(e.list_id) for e in entries]
@@ -198,7 +228,7 @@ def screen_applications(
 
     say(f"checking {len(new_apps):,} applications for duplicates of {len(members):,} members")
     if members:
-        found = screen_frames(left, _frame("", members), threshold=threshold, engine=engine)
+        found = screen_frames(left, person_frame("", members), threshold=threshold, engine=engine)
         for row in found.itertuples(index=False):
             member = members_by_id[int(row.right_id)]
             add(
@@ -212,9 +242,9 @@ def screen_applications(
             )
 
     say("checking applications for double sign-ups")
-    others = _rows(session, _person_select(Application))
+    others = plain_rows(session, person_select(Application))
     others_by_id = {a.id: a for a in others}
-    found = dedupe_frame(_frame("", others), threshold=threshold, engine=engine)
+    found = dedupe_frame(person_frame("", others), threshold=threshold, engine=engine)
     for row in found.itertuples(index=False):
         a, b = int(row.left_id), int(row.right_id)
         # record the hit on every new application of the pair, pointing at the other one
@@ -277,17 +307,28 @@ def screen_and_decide(
     outcome still needs two people (vetline.cases).
     """
     from vetline.outcomes import decide_outcomes
+    from vetline.rescreen import rescreen_new_list_versions
     from vetline.rulebook import load_rulebook
 
-    rulebook = load_rulebook(rulebook_name or get_settings().rulebook)
+    settings = get_settings()
+    rulebook = load_rulebook(rulebook_name or settings.rulebook)
+    # first the applications screened before against what lists added since; then the new ones
+    relisted = rescreen_new_list_versions(
+        session,
+        engine=engine or settings.match_engine,
+        threshold=settings.review_threshold if threshold is None else threshold,
+        actor=actor,
+        progress=progress,
+    )
     summary = screen_applications(
         session, engine=engine, threshold=threshold, actor=actor, progress=progress
     )
+    summary.relisted = relisted.hits_by_list
     # this run's applications, and any screened earlier whose routing did not finish
     leftover = session.scalars(
         select(Application.id).where(Application.status == ApplicationStatus.SCREENED)
     )
-    screened = sorted(set(summary.application_ids) | set(leftover))
+    screened = sorted(set(summary.application_ids) | set(leftover) | relisted.application_ids)
     if progress:
         progress(f"applying rulebook {rulebook.label} to {len(screened):,} applications")
     decided = decide_outcomes(session, screened, rulebook=rulebook, actor=actor)

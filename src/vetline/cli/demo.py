@@ -66,8 +66,11 @@ def demo(
         f"users file: {result.users_file} (private: mode 600)",
         *(f"{label}: {path}" for label, path in result.extra_files.items()),
         "",
-        "next:  . .venv/bin/activate && vetline cases list --as rosa",
-        "       vetline serve   → http://127.0.0.1:8000/login",
+        "CLI:  . .venv/bin/activate && vetline cases claim-next --as rosa",
+        "Web:  . .venv/bin/activate && vetline serve      then open http://127.0.0.1:8000/login",
+        "      log in as rosa or ravi (reviewer), sam or tess (senior: second pair of eyes),",
+        "      olu (auditor: read-only, audit log) or ada (admin) with the passwords above",
+        f"      (also in {result.users_file}). API schema: http://127.0.0.1:8000/openapi.json",
     ]
     console.print(
         Panel("\n".join(lines), title=f"vetline demo done in {time.monotonic() - started:.0f} s")

@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.Column("explanation", sa.JSON(), nullable=False),
         sa.Column("pair_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", vetline.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("superseded_at", vetline.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["applications.id"],
