@@ -261,6 +261,13 @@ def test_a_new_list_version_rescreens_earlier_applications(session: Session, sur
     )
     session.commit()
     assert summary.list_version == 2
+    # one application screened on its own in between (the API's submit path) must not mark
+    # the earlier applications as checked against version 2
+    from vetline.screening import screen_applications
+
+    other = session.scalars(select(Application.id).where(Application.id != app.id).limit(1)).one()
+    screen_applications(session, application_ids=[other])
+    session.commit()
 
     result = screen_and_decide(session)
     session.commit()

@@ -128,6 +128,7 @@ def screen_applications(
     threshold: float | None = None,
     actor: str = "system",
     progress: Progress | None = None,
+    covers_lists: bool = False,
 ) -> ScreeningSummary:
     """Screen the given (default: every unscreened) applications and store their hits."""
     from vetline.matching import MODEL_VERSION, dedupe_frame, screen_frames
@@ -165,7 +166,10 @@ def screen_applications(
     lists = {
         lst.id: lst for lst in session.scalars(select(ReferenceList).where(ReferenceList.active))
     }
-    run.params = {"list_versions": {str(i): lst.version for i, lst in lists.items()}}
+    if covers_lists:
+        # every screened application has now been checked against these versions (the
+        # caller re-screened the earlier ones first); vetline.rescreen reads this
+        run.params = {"list_versions": {str(i): lst.version for i, lst in lists.items()}}
     entries = plain_rows(
         session,
         person_select(ReferenceEntry, ReferenceEntry.list_id).where(
@@ -321,7 +325,12 @@ def screen_and_decide(
         progress=progress,
     )
     summary = screen_applications(
-        session, engine=engine, threshold=threshold, actor=actor, progress=progress
+        session,
+        engine=engine,
+        threshold=threshold,
+        actor=actor,
+        progress=progress,
+        covers_lists=True,
     )
     summary.relisted = relisted.hits_by_list
     # this run's applications, and any screened earlier whose routing did not finish
