@@ -12,6 +12,7 @@ from sqlalchemy import select
 from vetline.db.base import utcnow
 from vetline.db.review import Case, CaseStatus
 from vetline.oversight.figures import figures
+from vetline.oversight.html import render as render_report
 from vetline.status import status_counts
 from vetline.users import Permission, require
 from vetline.web.deps import CurrentUser, SessionDep
@@ -65,3 +66,19 @@ def dashboard_figures(request: Request, session: SessionDep, user: CurrentUser) 
             "active": "dashboard",
         },
     )
+
+
+# the oversight report is one self-contained document with its own inline styles and no
+# script; it gets its own, equally strict policy
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "
+    "form-action 'none'; base-uri 'none'"
+)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(session: SessionDep, user: CurrentUser) -> Response:
+    """The full oversight report (issue #6) — the same document `vetline report` writes."""
+    require(user, Permission.READ_CASES)
+    html = render_report(figures(session))
+    return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
