@@ -66,11 +66,13 @@ def demo(
         f"users file: {result.users_file} (private: mode 600)",
         *(f"{label}: {path}" for label, path in result.extra_files.items()),
         "",
-        "CLI:  . .venv/bin/activate && vetline cases claim-next --as rosa",
-        "Web:  . .venv/bin/activate && vetline serve      then open http://127.0.0.1:8000/login",
-        "      log in as rosa or ravi (reviewer), sam or tess (senior: second pair of eyes),",
-        "      olu (auditor: read-only, audit log) or ada (admin) with the passwords above",
-        f"      (also in {result.users_file}). API schema: http://127.0.0.1:8000/openapi.json",
+        "first: . .venv/bin/activate",
+        "CLI:   vetline cases claim-next --as rosa",
+        "Web:   vetline serve, then open http://127.0.0.1:8000/login",
+        "       reviewers rosa, ravi · seniors sam, tess (the second pair of eyes)",
+        "       auditor olu (read-only, audit log) · admin ada",
+        "       passwords above, also in the users file",
+        "API:   http://127.0.0.1:8000/openapi.json · report: http://127.0.0.1:8000/report",
     ]
     console.print(
         Panel("\n".join(lines), title=f"vetline demo done in {time.monotonic() - started:.0f} s")
