@@ -72,7 +72,8 @@ def demo(
         "       reviewers rosa, ravi · seniors sam, tess (the second pair of eyes)",
         "       auditor olu (read-only, audit log) · admin ada",
         "       passwords above, also in the users file",
-        "API:   http://127.0.0.1:8000/openapi.json · report: http://127.0.0.1:8000/report",
+        "API:   http://127.0.0.1:8000/openapi.json",
+        "Report on the web: http://127.0.0.1:8000/report",
     ]
     console.print(
         Panel("\n".join(lines), title=f"vetline demo done in {time.monotonic() - started:.0f} s")
