@@ -19,8 +19,8 @@ Last figures (27 Nov 2026, shared 2-core machine at load 3-5; 601,901 members, 1
 applications; one worker; see docs/web.md): case page p95 26.6 ms sequentially and 82.5 ms
 at concurrency 4 (9-14 ms server CPU per page); single submission ~53 s (the batch pipeline
 for one applicant). Re-run later the same day, machine quiet: case page p95 18.3 ms
-sequentially, 62.7 ms at concurrency 4; submission through vetline.instant p50 818 ms, p95
-1,064 ms with the index warm (first requests after a rebuild: up to 36 s).
+sequentially, 62.7 ms at concurrency 4; submission through vetline.instant p50 483 ms, p95
+596 ms with the index warm (first requests after a rebuild: up to 36 s).
 """
 
 from __future__ import annotations
