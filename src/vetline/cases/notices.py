@@ -61,23 +61,27 @@ FIELD_WORDS = {
 
 
 def agreement(explanation: Sequence[dict[str, Any]]) -> str:
-    """'Agree: surname, date of birth. Differ: address.' from the matcher's per-field weights."""
-    agree: list[str] = []
-    differ: list[str] = []
+    """'Details that agree: surname, date of birth. … differ: address.' from the comparison
+    levels (what the values are), not the weights' signs (how much that counted)."""
+    # lazy: vetline.matching brings pandas and DuckDB, which the review CLI does not need
+    from vetline.matching.explain import level_agreement
+
+    said: dict[str, list[str]] = {"agrees": [], "partly": [], "differs": []}
     for part in explanation or []:
         words = FIELD_WORDS.get(str(part.get("field")))
-        weight = part.get("weight")
-        if words is None or not isinstance(weight, int | float):
+        if words is None:
             continue  # the prior and unknown features are not details of the person
-        if weight > 0:
-            agree.append(words)
-        elif weight < 0:
-            differ.append(words)
+        kind = level_agreement(part.get("level"))
+        if kind in said:
+            said[kind].append(words)
     out = []
-    if agree:
-        out.append("Details that agree: " + ", ".join(dict.fromkeys(agree)) + ".")
-    if differ:
-        out.append("Details that differ: " + ", ".join(dict.fromkeys(differ)) + ".")
+    for kind, label in (
+        ("agrees", "Details that agree"),
+        ("partly", "Details that partly agree"),
+        ("differs", "Details that differ"),
+    ):
+        if said[kind]:
+            out.append(f"{label}: " + ", ".join(dict.fromkeys(said[kind])) + ".")
     return " ".join(out)
 
 

@@ -18,8 +18,23 @@ NAME_ONLY_DETAIL = (
     "the name alone cannot show it is the same person"
 )
 # how the two values are joined in the detail, by level
-_AGREE = {"exact", "same address and postcode"}
-_DIFFER = {"different"}
+_AGREE = frozenset({"exact", "same address and postcode"})
+_DIFFER = frozenset({"different"})
+
+
+def level_agreement(level: str | None) -> str:
+    """What a comparison level says about the two values: agrees, differs, partly or missing.
+
+    Read from the level, never from the sign of its weight: with correlated evidence a level
+    can carry a small negative weight (an e-mail shared by a household) and still be agreement.
+    """
+    if level is None or level == "missing":
+        return "missing"
+    if level in _AGREE:
+        return "agrees"
+    if level in _DIFFER:
+        return "differs"
+    return "partly"
 
 
 def _display(field: str, row: Mapping[str, Any]) -> str:

@@ -27,6 +27,7 @@ from vetline.db.review import (
 )
 from vetline.db.screening import Hit
 from vetline.errors import NotFound
+from vetline.matching.explain import level_agreement
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("first_name", "First name"),
@@ -39,8 +40,6 @@ FIELDS: tuple[tuple[str, str], ...] = (
 )
 # the comparison that decides each displayed field's highlight
 _COMPARED_AS = {"postcode": "address"}
-_AGREE = {"exact", "same address and postcode"}
-_DISAGREE = {"different"}
 BAND_TEXT = {
     "match": "strong evidence beyond the name that it is the same person",
     "possible": "some agreement: a person must check",
@@ -51,11 +50,12 @@ BAND_TEXT = {
 
 def agreement(level: str | None) -> tuple[str, str]:
     """(css class, words for screen readers) for a comparison level."""
-    if level is None or level == "missing":
+    said = level_agreement(level)
+    if said == "missing":
         return "missing", "not compared (missing on one side)"
-    if level in _AGREE:
+    if said == "agrees":
         return "agree", "agrees"
-    if level in _DISAGREE:
+    if said == "differs":
         return "disagree", "differs"
     return "partial", f"partly agrees ({level})"
 
