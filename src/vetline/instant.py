@@ -16,19 +16,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
 from vetline.db.people import (
     Application,
-    ApplicationStatus,
     Import,
     Member,
     ReferenceEntry,
     ReferenceList,
 )
-from vetline.db.screening import Hit, HitTarget, ScreeningRun
+from vetline.db.screening import HitTarget, ScreeningRun
 from vetline.errors import NotFound
 from vetline.screening import (
     PERSON_FIELDS,
@@ -37,6 +36,7 @@ from vetline.screening import (
     person_frame,
     person_select,
     plain_rows,
+    record_screening,
 )
 from vetline.settings import get_settings
 
@@ -247,24 +247,4 @@ def screen_one_application(
                     other_application_id=other,
                 )
             )
-    if app.status != ApplicationStatus.RECEIVED:
-        session.execute(
-            update(Hit)
-            .where(Hit.application_id == app.id, Hit.superseded_at.is_(None))
-            .values(superseded_at=now)
-        )
-    if hits:
-        session.execute(insert(Hit), hits)
-    session.execute(update(Application).where(Application.id == app.id).values(screened_at=now))
-    session.execute(
-        update(Application)
-        .where(Application.id == app.id, Application.status == ApplicationStatus.RECEIVED)
-        .values(status=ApplicationStatus.SCREENED, updated_at=now)
-    )
-    for hit in hits:
-        summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
-    summary.application_ids = [app.id]
-    run.hits = len(hits)
-    run.finished_at = utcnow()
-    session.flush()
-    return summary
+    return record_screening(session, run, summary, [app], hits, now)

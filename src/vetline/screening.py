@@ -30,6 +30,7 @@ from vetline.db.people import (
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
 from vetline.settings import get_settings
 
+_CHUNK = 5_000  # rows per bulk statement (IN lists and inserts)
 PERSON_FIELDS = (
     "first_name",
     "last_name",
@@ -264,23 +265,38 @@ def screen_applications(
                     other_application_id=theirs,
                 )
 
-    for hit in hits:
-        summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
-    rescreened = [a.id for a in new_apps if a.status != ApplicationStatus.RECEIVED]
-    for start in range(0, len(rescreened), 5_000):
-        chunk = rescreened[start : start + 5_000]
+    return record_screening(session, run, summary, new_apps, hits, now)
+
+
+def record_screening(
+    session: Session,
+    run: ScreeningRun,
+    summary: ScreeningSummary,
+    apps: Sequence[Any],
+    hits: list[dict[str, Any]],
+    now: datetime,
+) -> ScreeningSummary:
+    """Store a run's hits and mark its applications screened (batch and single-applicant).
+
+    A re-screened application's earlier hits are kept as history but superseded, and it keeps
+    its status: the rulebook step re-routes it and never undoes what people decided.
+    """
+    rescreened = [a.id for a in apps if a.status != ApplicationStatus.RECEIVED]
+    ids = [a.id for a in apps]
+    for start in range(0, len(rescreened), _CHUNK):
         session.execute(
             update(Hit)
-            .where(Hit.application_id.in_(chunk), Hit.run_id != run.id, Hit.superseded_at.is_(None))
+            .where(
+                Hit.application_id.in_(rescreened[start : start + _CHUNK]),
+                Hit.run_id != run.id,
+                Hit.superseded_at.is_(None),
+            )
             .values(superseded_at=now)
         )
-    for start in range(0, len(hits), 5_000):
-        session.execute(insert(Hit), hits[start : start + 5_000])
-    ids = list(apps_by_id)
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
-        # a re-screened application keeps its status: the rulebook step re-routes it and
-        # never undoes what people decided
+    for start in range(0, len(hits), _CHUNK):
+        session.execute(insert(Hit), hits[start : start + _CHUNK])
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
         session.execute(
             update(Application).where(Application.id.in_(chunk)).values(screened_at=now)
         )
@@ -289,6 +305,8 @@ def screen_applications(
             .where(Application.id.in_(chunk), Application.status == ApplicationStatus.RECEIVED)
             .values(status=ApplicationStatus.SCREENED, updated_at=now)
         )
+    for hit in hits:
+        summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
     summary.application_ids = ids
     run.hits = len(hits)
     run.finished_at = utcnow()
