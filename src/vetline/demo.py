@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetline.db import get_engine, session_scope
-from vetline.db.people import ListKind
-from vetline.db.review import Case, CaseStatus
+from vetline.db.people import ListKind, ReferenceList
+from vetline.db.review import Case
 from vetline.db.screening import Hit, HitTarget
 from vetline.intake import ImportSummary, import_applications, import_members, import_reference
 from vetline.oversight import write_report
@@ -63,8 +63,6 @@ class DemoResult:
 
 
 def _hits_by_list(session: Session) -> dict[str, int]:
-    from vetline.db.people import ReferenceList
-
     out: dict[str, int] = {}
     rows = session.execute(
         select(ReferenceList.name, func.count(Hit.id))
@@ -177,4 +175,4 @@ def run_demo(
     )
 
 
-__all__ = ["DEMO_LISTS", "CaseStatus", "DemoResult", "run_demo"]
+__all__ = ["DEMO_LISTS", "DemoResult", "run_demo"]
