@@ -116,20 +116,23 @@ def build_facts(
     cleared_ids: dict[int, list[int]] = defaultdict(list)
     applied = {a.id: a.applied_at for a in apps}
     for hit, kind, active, event_date, removed in rows:
+        app_id = hit.application_id
+        if app_id is None:  # the query selects hits on these applications only
+            continue
         if hit.target == HitTarget.REFERENCE and (removed is not None or active is False):
             continue  # the entry left the list, or the list was withdrawn
         if hit.pair_hash in cleared:
-            cleared_ids[hit.application_id].append(hit.id)
+            cleared_ids[app_id].append(hit.id)
             continue
         earlier = False
         if hit.other_application_id is not None:
             when = other_applied.get(hit.other_application_id)
-            mine = applied[hit.application_id]
+            mine = applied[app_id]
             earlier = when is not None and (
-                when < mine or (when == mine and hit.other_application_id < hit.application_id)
+                when < mine or (when == mine and hit.other_application_id < app_id)
             )
         # the latest hit for a pair wins (re-screening stores a fresh one)
-        by_app[hit.application_id][hit.pair_hash] = HitFact(
+        by_app[app_id][hit.pair_hash] = HitFact(
             hit_id=hit.id,
             target=hit.target,
             list_kind=kind,

@@ -1,37 +1,70 @@
-"""Re-screening when a reference list gets a new version.
+"""Re-screening when a reference list gets a new version: only what changed, exactly scored.
 
-Applications screened earlier were compared with the list as it was then. When an import
-adds or changes entries (vetline.intake bumps the list's version and stamps each entry with
-`changed_in_version`), every screened application is compared with the list again and only
-the pairs on added or changed entries are kept, each recorded as "new in list version N".
-The whole list stays on the right-hand side so that its entries still compete for an
-applicant exactly as in a first screening; pairs already on record are not stored twice.
+An import that adds or changes entries bumps the list's version and stamps each entry with
+`changed_in_version`. Everyone screened before — the screened applications and the current
+members — has been checked against the older version only, so:
+
+1. **Who is affected**: every applicant and member is compared with the added or changed
+   entries alone (a few hundred rows on the right instead of the whole list). This pass
+   keeps every pair the engine keeps (threshold 0): with fewer records on the right a name
+   is never counted as more common than in a full screening, so a pair that a full screening
+   lists is never dropped here.
+2. **Exact scores**: only those affected people are then screened as a full screening does
+   it — against every active list at once, with a `list` column — so a new entry still
+   competes with the other entries of its list for the person (one person, one entry) and a
+   name's frequency is counted among the same records. Of their hits, those on added or
+   changed entries are kept, each recorded as "new in list version N".
+
+The result equals a full re-screen of everyone restricted to the changed entries (tested on
+both dialects). Members are compared only with lists that can count against someone (not the
+electoral register); a member hit is flagged for people to review and never changes the
+membership. A member hit whose entry changed or left the list is superseded.
 
 Coverage — which version of each list the screened applications have been checked against —
 is read from the screening runs' params: intake runs record `list_versions`, list-version
-runs record `list_id` and `version`.
+runs record `list_id` and `version`. Members are covered from the same runs: before the
+first screening run nothing is re-screened (see docs/matching.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+import pandas as pd
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from vetline import audit
 from vetline.db.base import utcnow
-from vetline.db.people import Application, ApplicationStatus, ReferenceEntry, ReferenceList
+from vetline.db.people import (
+    Application,
+    ApplicationStatus,
+    ListKind,
+    Member,
+    MemberStatus,
+    ReferenceEntry,
+    ReferenceList,
+)
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
 from vetline.screening import hit_row, pair_hash, person_frame, person_select, plain_rows
+
+# Lists a member is screened against: those that can count against someone. Being on the
+# electoral register is expected of a member, so it is not a hit to review.
+MEMBER_LIST_KINDS = frozenset(ListKind.ALL) - {ListKind.REGISTER}
+_CHUNK = 5_000
+APP, MEMBER = "a", "m"  # id prefixes of the two kinds of subject in one frame
 
 
 @dataclass
 class RescreenSummary:
-    hits_by_list: dict[str, int] = field(default_factory=dict)
+    hits_by_list: dict[str, int] = field(default_factory=dict)  # on applications
+    member_hits_by_list: dict[str, int] = field(default_factory=dict)
     versions: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (since, now)
     application_ids: set[int] = field(default_factory=set)
+    member_ids: set[int] = field(default_factory=set)
+    affected: int = 0  # people re-scored against the whole lists
 
 
 def covered_versions(session: Session) -> dict[int, int]:
@@ -49,6 +82,69 @@ def covered_versions(session: Session) -> dict[int, int]:
     return covered
 
 
+def full_screening_frame(entries: Sequence[Any]) -> pd.DataFrame:
+    """The right-hand frame of a full screening: every active list's live entries, by list."""
+    frame = person_frame("", entries)
+    frame["list"] = [str(e.list_id) for e in entries]
+    return frame
+
+
+def subjects_frame(apps: Sequence[Any], members: Sequence[Any]) -> pd.DataFrame:
+    return pd.concat([person_frame(APP, apps), person_frame(MEMBER, members)], ignore_index=True)
+
+
+def live_entries(session: Session) -> list[Any]:
+    lists = select(ReferenceList.id).where(ReferenceList.active)
+    return plain_rows(
+        session,
+        person_select(ReferenceEntry, ReferenceEntry.list_id, ReferenceEntry.changed_in_version)
+        .where(ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None))
+        .order_by(ReferenceEntry.id),
+    )
+
+
+def incremental_hits(
+    subjects: pd.DataFrame,
+    entries: Sequence[Any],
+    changed_ids: set[int],
+    *,
+    member_lists: set[int],
+    threshold: float,
+    engine: str,
+) -> pd.DataFrame:
+    """Hits on the changed entries, scored exactly as a full screening scores them.
+
+    `subjects` ids are "a<id>" (applications) or "m<id>" (members); members keep only hits on
+    `member_lists`. Returns screen_frames' columns for the kept pairs.
+    """
+    from vetline.matching import screen_frames
+
+    changed = [e for e in entries if e.id in changed_ids]
+    if subjects.empty or not changed:
+        return pd.DataFrame(columns=["left_id", "right_id", "score", "band", "explanation"])
+    # 1. who meets a changed entry at all (threshold 0: every pair the engine keeps)
+    found = screen_frames(subjects, person_frame("", changed), threshold=0.0, engine=engine)
+    lists_of = {e.id: e.list_id for e in changed}
+    keep = [
+        not left.startswith(MEMBER) or lists_of[int(right)] in member_lists
+        for left, right in zip(found["left_id"], found["right_id"], strict=True)
+    ]
+    affected = set(found.loc[keep, "left_id"])
+    if not affected:
+        return found.iloc[0:0]
+    # 2. those people against everything, as the full screening sees it
+    few = subjects[subjects["id"].isin(affected)].reset_index(drop=True)
+    scored = screen_frames(few, full_screening_frame(entries), threshold=threshold, engine=engine)
+    right = scored["right_id"].astype(int)
+    on_changed = right.isin(changed_ids)
+    member_ok = ~scored["left_id"].str.startswith(MEMBER) | right.map(
+        lambda r: lists_of.get(r) in member_lists
+    )
+    out = scored[on_changed & member_ok].reset_index(drop=True)
+    out.attrs["affected"] = len(affected)
+    return out
+
+
 def rescreen_new_list_versions(
     session: Session,
     *,
@@ -57,33 +153,67 @@ def rescreen_new_list_versions(
     actor: str = "system",
     progress: Callable[[str], None] | None = None,
 ) -> RescreenSummary:
-    """Screen already-screened applications against entries new since their last screening."""
-    from vetline.matching import MODEL_VERSION, screen_frames
+    """Screen applications and members checked before against entries new since then."""
+    from vetline.matching import MODEL_VERSION
 
     say = progress or (lambda _msg: None)
     summary = RescreenSummary()
+    covered = covered_versions(session)
     apps = plain_rows(
         session,
-        person_select(Application).where(Application.status != ApplicationStatus.RECEIVED),
+        person_select(Application)
+        .where(Application.status != ApplicationStatus.RECEIVED)
+        .order_by(Application.id),
     )
-    if not apps:
-        return summary
-    apps_by_id = {a.id: a for a in apps}
-    covered = covered_versions(session)
-    lists = session.scalars(
-        select(ReferenceList).where(ReferenceList.active).order_by(ReferenceList.id)
-    )
-    for lst in lists:
-        since = covered.get(lst.id, 0)
-        if lst.version <= since:
-            continue
-        entries = plain_rows(
-            session,
-            person_select(ReferenceEntry, ReferenceEntry.changed_in_version).where(
-                ReferenceEntry.list_id == lst.id, ReferenceEntry.removed_in_version.is_(None)
-            ),
+    if not covered and not apps:
+        return summary  # nothing has been screened yet: the first screening covers everything
+    lists = list(
+        session.scalars(
+            select(ReferenceList).where(ReferenceList.active).order_by(ReferenceList.id)
         )
-        changed = {e.id: e for e in entries if e.changed_in_version > since}
+    )
+    pending = [
+        (lst, covered.get(lst.id, 0)) for lst in lists if lst.version > covered.get(lst.id, 0)
+    ]
+    if not pending:
+        return summary
+    member_lists = {lst.id for lst, _ in pending if lst.kind in MEMBER_LIST_KINDS}
+    members = (
+        plain_rows(
+            session,
+            person_select(Member).where(Member.status == MemberStatus.CURRENT).order_by(Member.id),
+        )
+        if member_lists
+        else []
+    )
+    entries = live_entries(session)
+    since_of = {lst.id: since for lst, since in pending}
+    changed = {
+        e.id: e
+        for e in entries
+        if e.list_id in since_of and e.changed_in_version > since_of[e.list_id]
+    }
+    names = ", ".join(f"{lst.name} v{since}→v{lst.version}" for lst, since in pending)
+    say(
+        f"re-screening {len(apps):,} applications and {len(members):,} members against "
+        f"{len(changed):,} new or changed entries ({names})"
+    )
+    found = incremental_hits(
+        subjects_frame(apps, members),
+        entries,
+        set(changed),
+        member_lists=member_lists,
+        threshold=threshold,
+        engine=engine,
+    )
+    summary.affected = int(found.attrs.get("affected", 0))
+    apps_by_id = {a.id: a for a in apps}
+    members_by_id = {m.id: m for m in members}
+    now = utcnow()
+    by_list: dict[int, list[Any]] = {}
+    for row in found.itertuples(index=False):
+        by_list.setdefault(changed[int(row.right_id)].list_id, []).append(row)
+    for lst, since in pending:
         run = ScreeningRun(
             engine=engine,
             model_version=MODEL_VERSION,
@@ -91,55 +221,114 @@ def rescreen_new_list_versions(
             trigger="list-version",
             applications=len(apps),
             actor=actor,
-            params={"list_id": lst.id, "version": lst.version, "since": since},
+            params={
+                "list_id": lst.id,
+                "version": lst.version,
+                "since": since,
+                "members": len(members) if lst.id in member_lists else 0,
+            },
         )
         session.add(run)
         session.flush()
-        rows = []
-        if changed:
-            say(f"re-screening {len(apps):,} applications: {lst.name} v{since} → v{lst.version}")
-            found = screen_frames(
-                person_frame("", apps),
-                person_frame("", entries),
-                threshold=threshold,
-                engine=engine,
+        _supersede_member_hits(session, lst.id, since, now)
+        known = set(
+            session.scalars(
+                select(Hit.pair_hash).where(Hit.list_id == lst.id, Hit.superseded_at.is_(None))
             )
-            known = set(
-                session.scalars(
-                    select(Hit.pair_hash).where(Hit.list_id == lst.id, Hit.superseded_at.is_(None))
+        )
+        rows: list[dict[str, Any]] = []
+        n_apps = n_members = 0
+        for row in by_list.get(lst.id, []):
+            entry = changed[int(row.right_id)]
+            kind, pk = str(row.left_id)[0], int(str(row.left_id)[1:])
+            subject = apps_by_id[pk] if kind == APP else members_by_id[pk]
+            if pair_hash(subject.content_hash, entry.content_hash) in known:
+                continue
+            ids: dict[str, Any] = {"subject_member_id": pk} if kind == MEMBER else {}
+            rows.append(
+                hit_row(
+                    run.id,
+                    pk if kind == APP else None,
+                    subject.content_hash,
+                    HitTarget.REFERENCE,
+                    row.score,
+                    row.band,
+                    list(row.explanation),
+                    entry.content_hash,
+                    now,
+                    list_id=lst.id,
+                    list_version=lst.version,
+                    new_in_version=entry.changed_in_version,
+                    reference_entry_id=entry.id,
+                    **ids,
                 )
             )
-            now = utcnow()
-            for row in found.itertuples(index=False):
-                entry = changed.get(int(row.right_id))
-                if entry is None:
-                    continue
-                app = apps_by_id[int(row.left_id)]
-                if pair_hash(app.content_hash, entry.content_hash) in known:
-                    continue
-                rows.append(
-                    hit_row(
-                        run.id,
-                        app.id,
-                        app.content_hash,
-                        HitTarget.REFERENCE,
-                        row.score,
-                        row.band,
-                        list(row.explanation),
-                        entry.content_hash,
-                        now,
-                        list_id=lst.id,
-                        list_version=lst.version,
-                        new_in_version=entry.changed_in_version,
-                        reference_entry_id=entry.id,
-                    )
-                )
-                summary.application_ids.add(app.id)
-        for start in range(0, len(rows), 5_000):
-            session.execute(insert(Hit), rows[start : start + 5_000])
+            if kind == APP:
+                n_apps += 1
+                summary.application_ids.add(pk)
+            else:
+                n_members += 1
+                summary.member_ids.add(pk)
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            stored = session.scalars(
+                insert(Hit).returning(Hit.id, sort_by_parameter_order=True), chunk
+            ).all()
+            for hit_id, hit in zip(stored, chunk, strict=True):
+                if hit["subject_member_id"] is not None:
+                    _flag_member(session, hit_id, hit, lst, actor, threshold)
         run.hits = len(rows)
         run.finished_at = utcnow()
-        summary.hits_by_list[lst.name] = len(rows)
+        summary.hits_by_list[lst.name] = n_apps
+        if lst.id in member_lists:
+            summary.member_hits_by_list[lst.name] = n_members
         summary.versions[lst.name] = (since, lst.version)
     session.flush()
     return summary
+
+
+def _flag_member(
+    session: Session,
+    hit_id: int,
+    hit: dict[str, Any],
+    lst: ReferenceList,
+    actor: str,
+    threshold: float,
+) -> None:
+    """Audit a member hit: flagged for people to review; the membership is not touched."""
+    audit.record(
+        session,
+        actor=actor,
+        action="screening.member_flagged",
+        entity="member",
+        entity_id=hit["subject_member_id"],
+        after={
+            "hit_id": hit_id,
+            "list": lst.name,
+            "list_version": hit["list_version"],
+            "new_in_version": hit["new_in_version"],
+            "reference_entry_id": hit["reference_entry_id"],
+            "band": hit["band"],
+        },
+        score=hit["score"],
+        threshold=threshold,
+        reason="a new reference-list version matches a current member: for review",
+    )
+
+
+def _supersede_member_hits(session: Session, list_id: int, since: int, now: Any) -> None:
+    """Member hits on entries changed or removed since `since` no longer stand for review."""
+    gone = select(ReferenceEntry.id).where(
+        ReferenceEntry.list_id == list_id,
+        (ReferenceEntry.changed_in_version > since) | (ReferenceEntry.removed_in_version > since),
+    )
+    session.execute(
+        update(Hit)
+        .where(
+            Hit.subject_member_id.is_not(None),
+            Hit.list_id == list_id,
+            Hit.superseded_at.is_(None),
+            Hit.reference_entry_id.in_(gone),
+        )
+        .values(superseded_at=now)
+    )

@@ -53,6 +53,10 @@ class ScreeningSummary:
     application_ids: list[int] = field(default_factory=list)
     # hits found on earlier applications because a list got a new version, by list
     relisted: dict[str, int] = field(default_factory=dict)
+    # hits on current members from the same re-screen, by list: for people to review only
+    members_relisted: dict[str, int] = field(default_factory=dict)
+    # list name -> [version covered before, version now] for the lists re-screened
+    relisted_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
     rulebook: str | None = None
 
     @property
@@ -76,7 +80,14 @@ def pair_hash(left_content_hash: str, right_content_hash: str) -> str:
 
 
 _NO_IDS: dict[str, Any] = dict.fromkeys(
-    ("list_id", "list_version", "reference_entry_id", "member_id", "other_application_id")
+    (
+        "list_id",
+        "list_version",
+        "reference_entry_id",
+        "member_id",
+        "other_application_id",
+        "subject_member_id",
+    )
 )
 
 
@@ -91,7 +102,7 @@ def plain_rows(session: Session, query: Select[Any]) -> list[Row[Any]]:
 
 def hit_row(
     run_id: int,
-    application_id: int,
+    application_id: int | None,
     application_hash: str,
     target: str,
     score: float,
@@ -101,7 +112,7 @@ def hit_row(
     now: datetime,
     **ids: Any,
 ) -> dict[str, Any]:
-    """One `hits` row for a bulk insert."""
+    """One `hits` row for a bulk insert (a member subject: None and `subject_member_id=`)."""
     return {
         "run_id": run_id,
         "application_id": application_id,
@@ -351,6 +362,8 @@ def screen_and_decide(
         covers_lists=True,
     )
     summary.relisted = relisted.hits_by_list
+    summary.members_relisted = relisted.member_hits_by_list
+    summary.relisted_versions = relisted.versions
     # this run's applications, and any screened earlier whose routing did not finish
     leftover = session.scalars(
         select(Application.id).where(Application.status == ApplicationStatus.SCREENED)

@@ -7,7 +7,23 @@ from rich.table import Table
 
 from vetline.cli.app import app, console, print_json
 from vetline.db import session_scope
+from vetline.member_hits import member_hits
 from vetline.screening import ScreeningSummary, screen_and_decide
+
+
+def print_relisted(summary: ScreeningSummary) -> None:
+    """What lists' new versions found on people screened before (members: for review only)."""
+    for name, (since, now) in sorted(summary.relisted_versions.items()):
+        console.print(
+            f"list {name} v{since}→v{now}: applications newly matching: "
+            f"{summary.relisted.get(name, 0):,}"
+        )
+        if name in summary.members_relisted:
+            console.print(
+                f"members newly matching {name} list v{now}: "
+                f"{summary.members_relisted[name]:,} (flagged for review; "
+                f"see vetline member-hits --list {name})"
+            )
 
 
 def print_screening(summary: ScreeningSummary) -> None:
@@ -19,6 +35,7 @@ def print_screening(summary: ScreeningSummary) -> None:
     for target in ("member", "application"):
         table.add_row(f"{target}s (duplicates)", f"{summary.hits_by_target.get(target, 0):,}")
     console.print(table)
+    print_relisted(summary)
     if summary.outcomes:
         outcomes = Table(title=f"outcomes under rulebook {summary.rulebook}")
         outcomes.add_column("outcome")
@@ -57,3 +74,36 @@ def screen_run(
         print_json(summary.__dict__ | {"hits": summary.hits})
     else:
         print_screening(summary)
+
+
+@app.command("member-hits")
+def member_hits_command(
+    list_name: str = typer.Option(None, "--list", help="Only hits on this reference list."),
+    version: int = typer.Option(None, "--version", help="Only hits new in this list version."),
+    limit: int = typer.Option(200, help="At most this many, best first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Current members a new list version matches, for people to review (never automatic).
+
+    Example: vetline member-hits --list other-party-members --version 3
+    """
+    with session_scope() as session:
+        found = member_hits(session, list_name=list_name, new_in_version=version, limit=limit)
+    if as_json:
+        print_json([h.__dict__ for h in found])
+        return
+    table = Table(title=f"{len(found):,} member hit(s) for review")
+    for col in ("hit", "member", "name", "list", "new in", "entry", "score", "band"):
+        table.add_column(col, justify="right" if col in ("hit", "score") else "left")
+    for h in found:
+        table.add_row(
+            str(h.hit_id),
+            h.member_external_id,
+            h.member_name,
+            h.list_name,
+            f"v{h.new_in_version}" if h.new_in_version is not None else "",
+            f"{h.entry_external_id} {h.entry_name}",
+            f"{h.score:.3f}",
+            h.band,
+        )
+    console.print(table)
