@@ -87,5 +87,5 @@ def member_hits(
             explanation=hit.explanation,
             created_at=hit.created_at,
         )
-        for hit, member, lst, entry in session.execute(query).tuples()
+        for hit, member, lst, entry in session.execute(query)
     ]

@@ -60,7 +60,11 @@ def load_applications(session: Session) -> list[ApplicationRecord]:
     with_hits = set(
         session.scalars(
             select(Hit.application_id)
-            .where(Hit.target == HitTarget.REFERENCE, Hit.list_id.in_(adverse_lists))
+            .where(
+                Hit.target == HitTarget.REFERENCE,
+                Hit.list_id.in_(adverse_lists),
+                Hit.application_id.is_not(None),  # hits on members are not applications
+            )
             .distinct()
         )
     )

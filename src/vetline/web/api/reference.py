@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from vetline.db.people import ListKind
 from vetline.errors import InputError
 from vetline.intake import import_reference
+from vetline.member_hits import member_hits
 from vetline.users import Permission, require
 from vetline.web import reference
 from vetline.web.api.applications import ImportOut
@@ -121,7 +122,42 @@ def upload_version(
 def version_hits(
     name: str, version: PathId, user: ReadReference, session: SessionDep
 ) -> list[HitOut]:
-    """What the re-screen found: hits that are new because of this version of the list."""
+    """What the re-screen found: hits new because of this version of the list, on applications
+    (`application_id`) and on current members (`subject_member_id`, flagged for review)."""
     require(user, Permission.READ_CASES)
     lst = reference.get_list(session, name)
     return [HitOut.model_validate(h) for h in reference.rescreen_hits(session, lst, version)]
+
+
+class MemberHitOut(BaseModel):
+    hit_id: int
+    member_id: int
+    member_external_id: str
+    member_name: str
+    member_status: str
+    list_name: str
+    list_kind: str
+    list_version: int | None
+    new_in_version: int | None
+    entry_external_id: str
+    entry_name: str
+    score: float
+    band: str
+    explanation: list[dict[str, Any]]
+    created_at: datetime
+
+
+@router.get("/{name}/member-hits", response_model=list[MemberHitOut])
+def list_member_hits(
+    name: str,
+    user: ReadReference,
+    session: SessionDep,
+    version: Annotated[int | None, Query(ge=1, le=2_000_000_000)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[MemberHitOut]:
+    """Current members this list matches, for people to review; a hit never changes a
+    membership. `version`: only those new in that version."""
+    require(user, Permission.READ_CASES)
+    lst = reference.get_list(session, name)
+    found = member_hits(session, list_name=lst.name, new_in_version=version, limit=limit)
+    return [MemberHitOut(**h.__dict__) for h in found]

@@ -26,6 +26,9 @@ class PersonOut(_Out):
 
 class HitOut(_Out):
     id: int
+    # the subject screened: an application, or (a list's new version) a current member
+    application_id: int | None = None
+    subject_member_id: int | None = None
     target: str
     list_id: int | None
     list_version: int | None
