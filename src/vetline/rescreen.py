@@ -111,6 +111,7 @@ def incremental_hits(
     member_lists: set[int],
     threshold: float,
     engine: str,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Hits on the changed entries, scored exactly as a full screening scores them.
 
@@ -133,6 +134,8 @@ def incremental_hits(
     if not affected:
         return found.iloc[0:0]
     # 2. those people against everything, as the full screening sees it
+    if progress:
+        progress(f"{len(affected):,} people meet a changed entry: scoring them as in full")
     few = subjects[subjects["id"].isin(affected)].reset_index(drop=True)
     scored = screen_frames(few, full_screening_frame(entries), threshold=threshold, engine=engine)
     right = scored["right_id"].astype(int)
@@ -205,6 +208,7 @@ def rescreen_new_list_versions(
         member_lists=member_lists,
         threshold=threshold,
         engine=engine,
+        progress=say,
     )
     summary.affected = int(found.attrs.get("affected", 0))
     apps_by_id = {a.id: a for a in apps}

@@ -165,6 +165,14 @@ def screen_applications(
         applications=len(new_apps),
         actor=actor,
     )
+    lists = {
+        lst.id: lst for lst in session.scalars(select(ReferenceList).where(ReferenceList.active))
+    }
+    if covers_lists:
+        # everyone screened before (applications, current members) has now been checked
+        # against these versions: the caller re-screened them first, and this run screens
+        # the rest; vetline.rescreen reads this — recorded even when no application is new
+        run.params = {"list_versions": {str(i): lst.version for i, lst in lists.items()}}
     session.add(run)
     session.flush()
     summary = ScreeningSummary(run_id=run.id, applications=len(new_apps))
@@ -174,14 +182,6 @@ def screen_applications(
 
     apps_by_id = {a.id: a for a in new_apps}
     left = person_frame("", new_apps)
-
-    lists = {
-        lst.id: lst for lst in session.scalars(select(ReferenceList).where(ReferenceList.active))
-    }
-    if covers_lists:
-        # every screened application has now been checked against these versions (the
-        # caller re-screened the earlier ones first); vetline.rescreen reads this
-        run.params = {"list_versions": {str(i): lst.version for i, lst in lists.items()}}
     entries = plain_rows(
         session,
         person_select(ReferenceEntry, ReferenceEntry.list_id).where(

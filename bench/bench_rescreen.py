@@ -1,0 +1,195 @@
+"""Re-screen when a reference list gets a new version: the changed entries against everyone.
+
+    nice .venv/bin/python bench/bench_rescreen.py /tmp/vetline-bench/big \
+        [--base /tmp/vetline-bench/rescreen-base.db] [--changed 500] [--compare]
+
+Loads the synth directory once into a SQLite base database (members, applications, the four
+reference lists) and records that every application has been screened against version 1 of
+each list. (Shortcut: the first screening of 128k applications is bench_speed.py's subject,
+not this one's; here only the coverage it would leave behind is written.) Then, on a copy:
+version 2 of the party-members list with `--changed` entries added or changed (half new rows
+copying applicants' and current members' details, half existing rows with a new address),
+imported and re-screened by `vetline.rescreen`. Prints each phase's time, the people affected,
+hits on applications and members, and peak memory. `--compare` also times what re-screening
+did before: every screened application against the whole list (members not screened at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+T0 = time.perf_counter()
+
+
+def say(msg: str) -> None:
+    print(f"[{time.perf_counter() - T0:7.1f}s] {msg}", flush=True)
+
+
+def build_base(directory: Path, url: str) -> None:
+    from vetline.db import get_engine
+    from vetline.db.base import utcnow
+    from vetline.db.people import Application, ApplicationStatus, ReferenceList
+    from vetline.db.screening import ScreeningRun
+    from vetline.demo import DEMO_LISTS
+    from vetline.intake import import_applications, import_members, import_reference
+
+    engine = get_engine(url)
+    with sessionmaker(bind=engine)() as session:
+        t = time.perf_counter()
+        import_members(session, directory / "members.csv")
+        import_applications(session, directory / "applications.csv")
+        for file_name, name, kind, source, _licence in DEMO_LISTS:
+            import_reference(
+                session,
+                directory / "reference" / file_name,
+                list_name=name,
+                kind=kind,
+                source=source,
+            )
+        session.commit()
+        say(f"base database loaded in {time.perf_counter() - t:.0f}s")
+        now = utcnow()
+        session.execute(
+            update(Application).values(status=ApplicationStatus.SCREENED, screened_at=now)
+        )
+        versions = dict(session.execute(select(ReferenceList.id, ReferenceList.version)).all())
+        session.add(
+            ScreeningRun(
+                engine="duckdb",
+                model_version="bench",
+                review_threshold=0.05,
+                actor="bench",
+                params={"list_versions": {str(k): v for k, v in versions.items()}},
+                finished_at=now,
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+
+def version_two(directory: Path, session: Session, changed: int, out: Path) -> Path:
+    """The party-members list with `changed` entries added (people we hold) or changed."""
+    from vetline.db.people import Application, Member, MemberStatus
+
+    rng = random.Random(7)
+    with (directory / "reference" / "party_members.csv").open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        rows = list(reader)
+    new = changed // 2
+    people = (
+        list(session.scalars(select(Application).order_by(Application.id).limit(new // 2 * 40)))[
+            ::40
+        ]
+        + list(
+            session.scalars(
+                select(Member)
+                .where(Member.status == MemberStatus.CURRENT)
+                .order_by(Member.id)
+                .limit((new - new // 2) * 200)
+            )
+        )[::200]
+    )
+    for i, p in enumerate(people):
+        row = dict.fromkeys(header, "")
+        for f in ("first_name", "last_name", "postcode", "address", "email", "phone"):
+            row[f] = getattr(p, f) or ""
+        row["date_of_birth"] = p.date_of_birth.isoformat() if p.date_of_birth else ""
+        row.update(id=f"PM-V2-{i}", party="Green Party", role="member")
+        rows.append(row)
+    for row in rng.sample(rows[: -len(people)], changed - len(people)):
+        row["address"] = f"{rng.randint(1, 200)} New Road, {row['address'].split(', ')[-1]}"
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("directory", type=Path)
+    ap.add_argument("--base", type=Path, default=Path("/tmp/vetline-bench/rescreen-base.db"))
+    ap.add_argument("--changed", type=int, default=500)
+    ap.add_argument("--compare", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("VETLINE_DATA_DIR", str(args.base.parent / "rescreen-data"))
+    if not args.base.exists():
+        build_base(args.directory, f"sqlite:///{args.base}")
+    work = args.base.with_name("rescreen-work.db")
+    shutil.copyfile(args.base, work)
+    url = f"sqlite:///{work}"
+
+    from sqlalchemy import func
+
+    from vetline.db import get_engine
+    from vetline.db.people import Application, Member, ReferenceEntry, ReferenceList
+    from vetline.intake import import_reference
+    from vetline.rescreen import rescreen_new_list_versions
+
+    engine = get_engine(url)
+    with sessionmaker(bind=engine)() as session:
+        counts = {
+            "applications": session.scalar(select(func.count()).select_from(Application)),
+            "members": session.scalar(select(func.count()).select_from(Member)),
+            "entries": session.scalar(select(func.count()).select_from(ReferenceEntry)),
+        }
+        say(f"working copy: {counts}")
+        v2 = version_two(args.directory, session, args.changed, work.with_name("party_v2.csv"))
+        t = time.perf_counter()
+        imported = import_reference(
+            session, v2, list_name="other-party-members", kind="party_members"
+        )
+        session.commit()
+        say(
+            f"imported v{imported.list_version}: {imported.inserted} added, "
+            f"{imported.updated} changed in {time.perf_counter() - t:.1f}s"
+        )
+        t = time.perf_counter()
+        summary = rescreen_new_list_versions(
+            session, engine="duckdb", threshold=0.05, actor="bench", progress=say
+        )
+        session.commit()
+        took = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        say(
+            f"RE-SCREEN {took:.1f}s: {summary.affected:,} people re-scored; hits on applications "
+            f"{summary.hits_by_list}, on members {summary.member_hits_by_list}; "
+            f"peak RSS {peak:.2f} GB; load {os.getloadavg()[0]:.1f}"
+        )
+        if args.compare:
+            from vetline.matching import screen_frames
+            from vetline.screening import person_frame, person_select, plain_rows
+
+            party = session.scalars(
+                select(ReferenceList).where(ReferenceList.name == "other-party-members")
+            ).one()
+            t = time.perf_counter()
+            apps = plain_rows(session, person_select(Application))
+            entries = plain_rows(
+                session,
+                person_select(ReferenceEntry).where(
+                    ReferenceEntry.list_id == party.id, ReferenceEntry.removed_in_version.is_(None)
+                ),
+            )
+            found = screen_frames(person_frame("", apps), person_frame("", entries))
+            say(
+                f"BEFORE (every application against the whole list, no members): "
+                f"{time.perf_counter() - t:.1f}s, {len(found):,} pairs"
+            )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
