@@ -36,7 +36,25 @@ def say(msg: str) -> None:
     print(f"[{time.perf_counter() - T0:7.1f}s] {msg}", flush=True)
 
 
-def build_base(directory: Path, url: str) -> None:
+def party_list(directory: Path, work: Path) -> Path:
+    """The synth party-members list, with dates of birth before 1900 (which the importer
+    refuses; the big synth set has one) left blank."""
+    out = work / "party_members.csv"
+    if out.exists():
+        return out
+    src = directory / "reference" / "party_members.csv"
+    with src.open(newline="", encoding="utf-8") as fh, out.open("w", newline="") as dst:
+        reader = csv.DictReader(fh)
+        writer = csv.DictWriter(dst, fieldnames=list(reader.fieldnames or []))
+        writer.writeheader()
+        for row in reader:
+            if row["date_of_birth"][:4].isdigit() and row["date_of_birth"][:4] < "1900":
+                row["date_of_birth"] = ""
+            writer.writerow(row)
+    return out
+
+
+def build_base(directory: Path, url: str, work: Path) -> None:
     from vetline.db import get_engine
     from vetline.db.base import utcnow
     from vetline.db.people import Application, ApplicationStatus, ReferenceList
@@ -48,15 +66,15 @@ def build_base(directory: Path, url: str) -> None:
     with sessionmaker(bind=engine)() as session:
         t = time.perf_counter()
         import_members(session, directory / "members.csv")
+        say("members imported")
         import_applications(session, directory / "applications.csv")
+        say("applications imported")
         for file_name, name, kind, source, _licence in DEMO_LISTS:
-            import_reference(
-                session,
-                directory / "reference" / file_name,
-                list_name=name,
-                kind=kind,
-                source=source,
-            )
+            path = directory / "reference" / file_name
+            if file_name == "party_members.csv":
+                path = party_list(directory, work)
+            import_reference(session, path, list_name=name, kind=kind, source=source)
+            say(f"{name} imported")
         session.commit()
         say(f"base database loaded in {time.perf_counter() - t:.0f}s")
         now = utcnow()
@@ -83,7 +101,7 @@ def version_two(directory: Path, session: Session, changed: int, out: Path) -> P
     from vetline.db.people import Application, Member, MemberStatus
 
     rng = random.Random(7)
-    with (directory / "reference" / "party_members.csv").open(newline="", encoding="utf-8") as fh:
+    with party_list(directory, out.parent).open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
         rows = list(reader)
@@ -126,7 +144,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("VETLINE_DATA_DIR", str(args.base.parent / "rescreen-data"))
     if not args.base.exists():
-        build_base(args.directory, f"sqlite:///{args.base}")
+        build_base(args.directory, f"sqlite:///{args.base}", args.base.parent)
     work = args.base.with_name("rescreen-work.db")
     shutil.copyfile(args.base, work)
     url = f"sqlite:///{work}"

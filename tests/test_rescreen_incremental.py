@@ -312,3 +312,111 @@ def test_screen_run_and_member_hits_commands_report_members(
     assert all(h["new_in_version"] == 2 for h in found)
     table = runner.invoke(app, ["member-hits", "--list", PARTY])
     assert "for review" in table.output and found[0]["member_external_id"] in table.output
+
+
+def test_api_and_page_show_member_hits_of_a_new_version(db_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from fastapi.testclient import TestClient
+
+    from test_web_support import add_user, api_token, login, settings_for
+    from vetline.db import get_engine, session_scope
+    from vetline.web import create_app
+
+    person = {
+        "first_name": "Siobhan",
+        "last_name": "Okafor",
+        "date_of_birth": date(1984, 3, 9),
+        "postcode": "S11 8YE",
+        "address": "12 Ecclesall Road, Sheffield",
+        "email": "siobhan.okafor@example.org",
+    }
+    with session_scope(get_engine(db_url)) as s:
+        add_user(s, "sam", "senior")
+        s.add(
+            Member(
+                external_id="M-7",
+                joined_at=datetime(2010, 1, 1, tzinfo=UTC),
+                content_hash="1" * 64,
+                **person,
+            )
+        )
+    header = "id,first_name,last_name,date_of_birth,postcode,address,email,party\n"
+    v1 = header + "X-1,Ann,Lee,1970-01-01,LS1 1AA,1 Park Row,,Other Party\n"
+    v2 = v1 + "X-2,Siobhan,Okafor,1984-03-09,S11 8YE,12 Ecclesall Road Sheffield,,Other Party\n"
+    app = create_app(settings_for(db_url, tmp_path / "data"))
+    with TestClient(app) as client:
+        senior = api_token(client, "sam", ["reference:write", "reference:read"])
+        for version, text in ((1, v1), (2, v2)):
+            files = {"file": ("others.csv", text.encode(), "text/csv")}
+            form = {"kind": "party_members"}
+            r = client.post(
+                "/api/reference-lists/others/versions", files=files, data=form, headers=senior
+            )
+            assert r.status_code == 201 and r.json()["list_version"] == version, r.text
+            with session_scope(get_engine(db_url)) as s:
+                screen_and_decide(s)
+        hits = client.get("/api/reference-lists/others/versions/2/hits", headers=senior).json()
+        with session_scope(get_engine(db_url)) as s:
+            member_id = s.scalars(select(Member.id).where(Member.external_id == "M-7")).one()
+        assert [(h["subject_member_id"], h["application_id"]) for h in hits] == [(member_id, None)]
+        assert hits[0]["band"] == "match" and hits[0]["new_in_version"] == 2
+        review = client.get("/api/reference-lists/others/member-hits", headers=senior).json()
+        assert [(h["member_external_id"], h["entry_external_id"]) for h in review] == [
+            ("M-7", "X-2")
+        ]
+        assert (
+            client.get("/api/reference-lists/others/member-hits?version=1", headers=senior).json()
+            == []
+        )
+        login(client, "sam")
+        page = client.get("/reference/others/versions/2")
+        assert page.status_code == 200 and f"member {member_id} (for review)" in page.text
+
+
+def test_a_member_hit_is_no_evidence_in_an_application_case(session: Session) -> None:
+    """Cases are about applications: a hit on a member cannot be cited or cleared in one."""
+    from test_cases_review import NOW, _referred
+    from test_cases_support import make_entry, make_member, make_run, make_users
+    from vetline.cases import service
+    from vetline.errors import InputError
+
+    users = make_users(session)
+    case, _app, hit = _referred(session)
+    member = make_member(session, "M-1")
+    greens = session.scalars(select(ReferenceList).where(ReferenceList.name == "greens")).one()
+    entry = make_entry(session, greens, "G-M1")
+    on_member = Hit(
+        run_id=make_run(session).id,
+        subject_member_id=member.id,
+        target=HitTarget.REFERENCE,
+        list_id=greens.id,
+        list_version=1,
+        reference_entry_id=entry.id,
+        score=0.9,
+        band="match",
+        explanation=[],
+        pair_hash="m" * 64,
+    )
+    session.add(on_member)
+    session.flush()
+    claimed = service.claim_next(session, users["rosa"], now=NOW)
+    assert claimed is not None and claimed.id == case.id
+    with pytest.raises(InputError, match="not evidence about this applicant"):
+        service.propose(
+            session,
+            users["rosa"],
+            case.id,
+            outcome="reject",
+            reason="member of another party",
+            evidence_hit_ids=[hit.id, on_member.id],
+        )
+    with pytest.raises(InputError, match="about this applicant"):
+        service.propose(
+            session,
+            users["rosa"],
+            case.id,
+            outcome="admit",
+            reason="not the same person at all",
+            cleared_hit_ids=[on_member.id],
+        )
