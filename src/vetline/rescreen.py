@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, null, select, update
 from sqlalchemy.orm import Session
 
 from vetline import audit
@@ -48,7 +48,14 @@ from vetline.db.people import (
     ReferenceList,
 )
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
-from vetline.screening import hit_row, pair_hash, person_frame, person_select, plain_rows
+from vetline.screening import (
+    PERSON_FIELDS,
+    hit_row,
+    pair_hash,
+    person_frame,
+    person_select,
+    plain_rows,
+)
 
 # Lists a member is screened against: those that can count against someone. Being on the
 # electoral register is expected of a member, so it is not a hit to review.
@@ -93,14 +100,39 @@ def subjects_frame(apps: Sequence[Any], members: Sequence[Any]) -> pd.DataFrame:
     return pd.concat([person_frame(APP, apps), person_frame(MEMBER, members)], ignore_index=True)
 
 
-def live_entries(session: Session) -> list[Any]:
-    lists = select(ReferenceList.id).where(ReferenceList.active)
-    return plain_rows(
+def live_entries(session: Session, *, names_only_except: set[int] | None = None) -> list[Any]:
+    """Every active list's live entries, in id order.
+
+    With `names_only_except`, entries of the other lists carry their names alone: they can
+    only weigh on the kept hits through a name's frequency (entries of different lists do not
+    compete, and their own pairs are not kept), so the rest of their record is not loaded and
+    not normalised. Hits on the named lists' entries score exactly as with full records.
+    """
+    active = select(ReferenceList.id).where(ReferenceList.active)
+    extra = (ReferenceEntry.list_id, ReferenceEntry.changed_in_version)
+    live = (ReferenceEntry.list_id.in_(active), ReferenceEntry.removed_in_version.is_(None))
+    if names_only_except is None:
+        query = person_select(ReferenceEntry, *extra).where(*live)
+        return plain_rows(session, query.order_by(ReferenceEntry.id))
+    full = plain_rows(
         session,
-        person_select(ReferenceEntry, ReferenceEntry.list_id, ReferenceEntry.changed_in_version)
-        .where(ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None))
-        .order_by(ReferenceEntry.id),
+        person_select(ReferenceEntry, *extra).where(
+            *live, ReferenceEntry.list_id.in_(names_only_except)
+        ),
     )
+    blank: list[Any] = [
+        null().label(f) for f in PERSON_FIELDS if f not in ("first_name", "last_name")
+    ]
+    names_query = select(
+        ReferenceEntry.id,
+        ReferenceEntry.content_hash,
+        ReferenceEntry.first_name,
+        ReferenceEntry.last_name,
+        *blank,
+        *extra,
+    ).where(*live, ReferenceEntry.list_id.not_in(names_only_except))
+    names = plain_rows(session, names_query)
+    return sorted([*full, *names], key=lambda e: int(e.id))
 
 
 def incremental_hits(
@@ -189,7 +221,7 @@ def rescreen_new_list_versions(
         if member_lists
         else []
     )
-    entries = live_entries(session)
+    entries = live_entries(session, names_only_except={lst.id for lst, _ in pending})
     since_of = {lst.id: since for lst, since in pending}
     changed = {
         e.id: e
