@@ -33,6 +33,7 @@ from vetline.db.people import (
     RecordChange,
     ReferenceEntry,
     ReferenceList,
+    trimmed,
 )
 from vetline.db.screening import HitTarget, ScreeningRun
 from vetline.errors import NotFound
@@ -257,7 +258,7 @@ def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
     """Applications sharing a selective key with `app`: the double sign-ups worth comparing."""
     keys: list[Any] = []
     first, last = (app.first_name or "").strip().lower(), (app.last_name or "").strip().lower()
-    initial = func.lower(func.substr(func.trim(Application.first_name), 1, 1)) == first[:1]
+    initial = func.lower(func.substr(trimmed(Application.first_name), 1, 1)) == first[:1]
     if app.date_of_birth is not None:
         keys.append(Application.date_of_birth == app.date_of_birth)
     if app.email:
@@ -265,11 +266,11 @@ def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
     if app.phone:
         keys.append(Application.phone == app.phone)
     if last and first:
-        keys.append((func.lower(func.trim(Application.last_name)) == last) & initial)
+        keys.append((func.lower(trimmed(Application.last_name)) == last) & initial)
         # first and last name swapped
         keys.append(
-            (func.lower(func.trim(Application.first_name)) == last)
-            & (func.lower(func.trim(Application.last_name)) == first)
+            (func.lower(trimmed(Application.first_name)) == last)
+            & (func.lower(trimmed(Application.last_name)) == first)
         )
     if app.postcode and first:
         postcode = func.replace(func.upper(Application.postcode), " ", "")
