@@ -95,20 +95,15 @@ def main() -> None:
     screen(engine, ids[:1])
     print(f"first screening (loads or builds the indexes): {time.perf_counter() - t:.1f} s")
     instant.wait_for_rebuilds()
-    import vetline.matching
-
-    instant.screen_one_application = timed(
-        "whole screen_one_application", instant.screen_one_application
-    )  # type: ignore[assignment]
-    instant.reference_index = timed("index state check (both)", instant.reference_index)  # type: ignore[assignment]
-    lookup.SingleIndex.screen_one = timed("index screen_one (both)", lookup.SingleIndex.screen_one)  # type: ignore[method-assign]
-    instant._duplicate_candidates = timed(
-        "double sign-ups: candidates (SQL)", instant._duplicate_candidates
-    )  # type: ignore[assignment]
-    vetline.matching.dedupe_frame = timed(
-        "double sign-ups: dedupe_frame", vetline.matching.dedupe_frame
-    )  # type: ignore[assignment]
-    instant.record_screening = timed("record_screening (store hits)", instant.record_screening)  # type: ignore[assignment]
+    parts = {
+        "whole screen_one_application": (instant, "screen_one_application"),
+        "index state check (lists, members)": (instant, "reference_index"),
+        "double sign-ups: candidates (SQL)": (instant, "_duplicate_candidates"),
+        "comparison: lists+members+doubles": (lookup, "screen_single"),
+        "record_screening (store hits)": (instant, "record_screening"),
+    }
+    for name, (module, attr) in parts.items():
+        setattr(module, attr, timed(name, getattr(module, attr)))
     screen(engine, ids[1 : args.n + 1])
     report(f"warm, {args.n} applications (rolled back):")
 

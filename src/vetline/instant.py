@@ -285,7 +285,8 @@ def screen_one_application(
     session: Session, application_id: int, *, actor: str = "system", threshold: float | None = None
 ) -> ScreeningSummary:
     """Screen one stored application now, in the caller's transaction; store its hits."""
-    from vetline.matching import MODEL_VERSION, dedupe_frame
+    from vetline.matching import MODEL_VERSION
+    from vetline.matching.lookup import screen_single
 
     settings = get_settings()
     threshold = settings.review_threshold if threshold is None else threshold
@@ -312,7 +313,15 @@ def screen_one_application(
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
     with _SCREEN:
         indexes = {part: reference_index(session, part) for part in ("lists", "members")}
-    parts = [index.screen_one(record, threshold=threshold) for index in indexes.values()]
+    candidates = _duplicate_candidates(session, app)
+    by_id = {c.id: c for c in candidates}
+    # lists, members and double sign-ups in one comparison (vetline.matching.lookup)
+    *parts, doubles = screen_single(
+        {"id": str(app.id), **record},
+        list(indexes.values()),
+        others=person_frame("", candidates),
+        threshold=threshold,
+    )
     # which index state screened it: records built at, and records changed since
     run.params = {
         "index": {
@@ -382,27 +391,20 @@ def screen_one_application(
                     member_id=key,
                 )
             )
-    candidates = _duplicate_candidates(session, app)
-    if candidates:
-        by_id = {c.id: c for c in candidates}
-        pairs = dedupe_frame(person_frame("", [app, *candidates]), threshold=threshold)
-        for row in pairs.itertuples(index=False):
-            a, b = int(row.left_id), int(row.right_id)
-            if app.id not in (a, b):
-                continue
-            other = b if a == app.id else a
-            hits.append(
-                hit_row(
-                    run.id,
-                    app.id,
-                    app.content_hash,
-                    HitTarget.APPLICATION,
-                    row.score,
-                    row.band,
-                    list(row.explanation),
-                    by_id[other].content_hash,
-                    now,
-                    other_application_id=other,
-                )
+    for row in doubles.itertuples(index=False):
+        other = int(row.right_id)  # the applicant is the left record of every pair
+        hits.append(
+            hit_row(
+                run.id,
+                app.id,
+                app.content_hash,
+                HitTarget.APPLICATION,
+                row.score,
+                row.band,
+                list(row.explanation),
+                by_id[other].content_hash,
+                now,
+                other_application_id=other,
             )
+        )
     return record_screening(session, run, summary, [app], hits, now)
