@@ -485,26 +485,30 @@ def screen_single(
     for field_ in FIELDS:
         levels[field_.name] = levels[field_.name].astype(np.int8)
     left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
-    starts = np.cumsum([0, *sizes])
-    part_of = np.searchsorted(starts, levels["r"].to_numpy(), "right") - 1
+    # one scoring for every part (its fixed cost dominates): right rows carry their part in
+    # id and list, so each part's records compete only among themselves, as in their own call
+    rights = []
     for k, (_cand, right) in enumerate(found):
-        mine_levels = levels[part_of == k].reset_index(drop=True)
-        if mine_levels.empty:
-            continue
-        mine_levels["r"] -= starts[k]
-        right_frame = right.to_pandas()
-        if LIST_COLUMN in right_frame.columns:
-            lists = right_frame[LIST_COLUMN].astype(str).to_numpy()
-            mine_levels["r_list"] = lists[mine_levels["r"].to_numpy()]
-        out[k] = score_levels(mine_levels, left, right_frame, threshold=threshold)
-    if others is not None and other_rows:
+        frame = right.to_pandas()
+        lists = frame[LIST_COLUMN].astype(str) if LIST_COLUMN in frame.columns else ""
+        rights.append(
+            frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}" + lists)
+        )
+    if other_rows and others is not None:
         k = len(found)
-        mine_levels = levels[part_of == k].reset_index(drop=True)
-        if not mine_levels.empty:
-            # positions in the frame (applicant, *others), as dedupe_frame numbers them
-            mine_levels["r"] = np.asarray(other_rows)[mine_levels["r"] - starts[k]] + 1
-            mine_levels["r_name_n"] = (mine_levels["r_name_n"] - 1).clip(lower=1)
-            mine_levels["r_compete"] = False
-            frame = pd.concat([left, others], ignore_index=True)
-            out[k] = score_levels(mine_levels, frame, frame, threshold=threshold)
+        frame = others.iloc[other_rows]
+        rights.append(frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}"))
+        # as dedupe_frame: the other records sharing the name, and no competition
+    right_all = pd.concat([r for r in rights if len(r)], ignore_index=True)
+    levels["r_list"] = right_all[LIST_COLUMN].to_numpy()[levels["r"].to_numpy()]
+    if other_rows and others is not None:
+        doubles = levels["r"].to_numpy() >= sum(sizes[: len(found)])
+        levels.loc[doubles, "r_name_n"] = (levels.loc[doubles, "r_name_n"] - 1).clip(lower=1)
+        levels.loc[doubles, "r_compete"] = False
+    hits = score_levels(levels, left, right_all, threshold=threshold)
+    split = [str(i).split(SEP, 1) for i in hits["right_id"]]
+    part = np.asarray([int(p) for p, _i in split], dtype=np.int64)
+    hits["right_id"] = [i for _p, i in split]
+    for k in range(len(out)):
+        out[k] = hits[part == k].reset_index(drop=True)
     return out
