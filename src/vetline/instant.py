@@ -1,11 +1,14 @@
 """Screening one application at once (the API's submit path), without a batch job.
 
-Reference lists and the membership are held in a stored `ReferenceIndex` (vetline.matching)
-under the data directory, rebuilt only when a list gets a new version or the membership
-changes; one applicant is then looked up by its blocking keys. Other applications change
-with every submission, so double sign-ups are found among the applications that share a
-date of birth, e-mail, surname or postcode with the applicant, compared as `dedupe_frame`
-compares them. The batch `screen-run` gives the same reference and member hits.
+The active lists' entries and the members are each held in a stored `ReferenceIndex` under
+the data directory, read into memory once per process (vetline.matching.lookup.SingleIndex),
+and one applicant is looked up by its blocking keys. When a list gets a new version, is
+switched off, or a members import changes the membership, the next application is screened
+against the index plus a delta of what changed (the same hits) while a fresh index is built in
+a background thread. Other applications change with every submission, so double sign-ups are
+found in the database among the applications sharing a date of birth, e-mail, phone, surname
+and initial, swapped names, or postcode and initial (indexed: migration 0006), and compared
+as `dedupe_frame` compares them. The batch `screen-run` gives the same hits.
 """
 
 from __future__ import annotations
