@@ -5,7 +5,7 @@ the data directory, read into memory once per process (vetline.matching.lookup.S
 and one applicant is looked up by its blocking keys. When a list gets a new version, is
 switched off, or a members import changes the membership, the next application is screened
 against the index plus a delta of what changed (the same hits) while a fresh index is built in
-a background thread. Other applications change with every submission, so double sign-ups are
+a low-priority child process and swapped in by a background thread. Other applications change with every submission, so double sign-ups are
 found in the database among the applications sharing a date of birth, e-mail, phone, surname
 and initial, swapped names, or postcode and initial (indexed: migration 0006), and compared
 as `dedupe_frame` compares them. The batch `screen-run` gives the same hits.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import threading
@@ -111,8 +112,15 @@ def _reference_frame(session: Session, part: str) -> pd.DataFrame:
 
 def _build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], Any]:
     """Build a fresh stored index of `part` in a new sub-folder of `folder`; load it."""
-    from vetline.matching.index import ReferenceIndex
     from vetline.matching.lookup import SingleIndex
+
+    source, build = _write_build(session, folder, part)
+    return source, SingleIndex.load(build)
+
+
+def _write_build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], Path]:
+    """Build a stored index of `part` in a new sub-folder of `folder` and point CURRENT at it."""
+    from vetline.matching.index import ReferenceIndex
 
     source = _source(session, part)
     frame = _reference_frame(session, part)
@@ -129,7 +137,21 @@ def _build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], A
     for old in folder.iterdir():  # earlier complete builds: loaded copies live in memory
         if old.is_dir() and old != build and (old / "state.json").exists():
             shutil.rmtree(old, ignore_errors=True)
-    return source, SingleIndex.load(build)
+    return source, build
+
+
+def _build_in_child(url: str, folder: str, part: str) -> None:
+    """A rebuild in its own process at low priority: normalising a million records holds the
+    GIL for seconds at a time, which would stall the requests of the serving process."""
+    from sqlalchemy import create_engine
+
+    os.nice(10)
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            _write_build(session, Path(folder), part)
+    finally:
+        engine.dispose()
 
 
 def _stored(folder: Path) -> tuple[dict[str, Any], Any] | None:
@@ -230,8 +252,22 @@ def _rebuild_later(session: Session, folder: Path, part: str) -> None:
 
     def run() -> None:
         try:
-            with Session(engine) as own:
-                source, index = _build(own, folder, part)
+            url = engine.url
+            if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                with Session(engine) as own:  # a private in-memory database: build here
+                    source, index = _build(own, folder, part)
+            else:
+                child = multiprocessing.get_context("spawn").Process(
+                    target=_build_in_child,
+                    args=(url.render_as_string(hide_password=False), str(folder), part),
+                    daemon=True,
+                )
+                child.start()
+                child.join()
+                loaded = _stored(folder) if child.exitcode == 0 else None
+                if loaded is None:
+                    raise RuntimeError(f"index rebuild process exited with {child.exitcode}")
+                source, index = loaded
             with _LOCK:
                 # the next screening applies the delta since this build (if any)
                 _OPEN[key] = _Held(source, index, {}, index)
