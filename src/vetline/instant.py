@@ -5,10 +5,11 @@ the data directory, read into memory once per process (vetline.matching.lookup.S
 and one applicant is looked up by its blocking keys. When a list gets a new version, is
 switched off, or a members import changes the membership, the next application is screened
 against the index plus a delta of what changed (the same hits) while a fresh index is built in
-a low-priority child process and swapped in by a background thread. Other applications change with every submission, so double sign-ups are
-found in the database among the applications sharing a date of birth, e-mail, phone, surname
-and initial, swapped names, or postcode and initial (indexed: migration 0006), and compared
-as `dedupe_frame` compares them. The batch `screen-run` gives the same hits.
+a low-priority child process and swapped in by a background thread. Other applications change
+with every submission, so double sign-ups are found in the database among the applications
+sharing a date of birth, e-mail, phone, surname and initial, swapped names, or postcode and
+initial (indexed: migration 0006), and compared as `dedupe_frame` compares them. The batch
+`screen-run` gives the same hits.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def reference_index(session: Session, part: str) -> Any:
     Two indexes, as the batch screens them in two calls: a name's frequency is counted among
     the records it is compared with. When a list or the membership changed since the index
     was built, the index is screened with a delta of what changed (the same hits), and a new
-    index is built in a background thread; only the very first index is built while the
+    index is built in the background; only the very first index is built while the
     caller waits. Call under `_SCREEN`.
     """
     folder = _directory(session) / part
@@ -246,7 +247,8 @@ def reference_index(session: Session, part: str) -> Any:
 
 
 def _rebuild_later(session: Session, folder: Path, part: str) -> None:
-    """Build a fresh index in a background thread; swap it in when it is ready."""
+    """Build a fresh index in a child process (from a background thread); swap it in when
+    it is ready."""
     key = str(folder)
     engine = session.get_bind().engine
 
