@@ -498,10 +498,10 @@ def screen_single(
         k = len(found)
         frame = others.iloc[other_rows]
         rights.append(frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}"))
-        # as dedupe_frame: the other records sharing the name, and no competition
     right_all = pd.concat([r for r in rights if len(r)], ignore_index=True)
     levels["r_list"] = right_all[LIST_COLUMN].to_numpy()[levels["r"].to_numpy()]
     if other_rows and others is not None:
+        # as dedupe_frame: the other records sharing the name, and no competition
         doubles = levels["r"].to_numpy() >= sum(sizes[: len(found)])
         levels.loc[doubles, "r_name_n"] = (levels.loc[doubles, "r_name_n"] - 1).clip(lower=1)
         levels.loc[doubles, "r_compete"] = False
