@@ -226,3 +226,17 @@ def test_double_sign_ups_with_the_single_applicant_equal_dedupe_frame(
         assert _rows(got) == _rows(expected), applicant["id"]
         found += len(got)
     assert found >= len(pairs) > 10
+
+
+def test_single_index_screens_from_several_threads_at_once(tmp_path: Path) -> None:
+    """Each thread compares on its own DuckDB connection; the arrays in memory are shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ReferenceIndex.build(REFERENCE, tmp_path / "idx").close()
+    index = SingleIndex.load(tmp_path / "idx")
+    records = APPLICANTS.to_dict("records") * 10
+    alone = [_rows(index.screen_one(r, threshold=0.0)) for r in records]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda r: _rows(index.screen_one(r, threshold=0.0)), records))
+    assert together == alone
+    assert any(alone)

@@ -287,6 +287,14 @@ def _rebuild_later(session: Session, folder: Path, part: str) -> None:
     thread.start()
 
 
+def warm_up(session: Session) -> None:
+    """Read (or build) both indexes into memory now, e.g. from a thread at server start, so
+    the first submission does not wait seconds for a million-row index to load."""
+    with _SCREEN:
+        for part in ("lists", "members"):
+            reference_index(session, part)
+
+
 def wait_for_rebuilds(timeout: float | None = None) -> None:
     """Wait until background index rebuilds have finished (tests, orderly shutdown)."""
     with _LOCK:
