@@ -5,8 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from vetline.db.base import Base, UTCDateTime, utcnow
 
@@ -51,6 +63,34 @@ class Application(PersonColumns, Base):
     screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class trimmed(FunctionElement[str]):
+    """trim(x): PostgreSQL stores it as TRIM(BOTH FROM x), so say so (index comparison)."""
+
+    type = String()
+    name = "trimmed"
+    inherit_cache = True
+
+
+@compiles(trimmed)
+def _trim(element: trimmed, compiler: Any, **kw: Any) -> str:
+    return f"trim({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(trimmed, "postgresql")
+def _trim_pg(element: trimmed, compiler: Any, **kw: Any) -> str:
+    return f"TRIM(BOTH FROM {compiler.process(element.clauses, **kw)})"
+
+
+# Double sign-up look-ups for one application (vetline.instant._duplicate_candidates) use
+# exactly these expressions, so the database answers them from indexes (migration 0007).
+Index("ix_applications_date_of_birth", Application.date_of_birth)
+Index("ix_applications_email_key", func.lower(Application.email))
+Index("ix_applications_phone", Application.phone)
+Index("ix_applications_last_name_key", func.lower(trimmed(Application.last_name)))
+Index("ix_applications_first_name_key", func.lower(trimmed(Application.first_name)))
+Index("ix_applications_postcode_key", func.replace(func.upper(Application.postcode), " ", ""))
 
 
 class MemberStatus:
