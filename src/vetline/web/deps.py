@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,8 +12,9 @@ from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from vetline.db import get_engine, session_scope
+from vetline.db import get_engine
 from vetline.db.base import utcnow
 from vetline.db.web import ApiToken
 from vetline.web import users
@@ -27,10 +28,30 @@ async def get_web_settings(request: Request) -> WebSettings:
     return ws
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, committed before the response (rolled back on error).
+
+    async: opening a Session does no I/O (it connects on first use), so only the commit needs
+    the thread pool; a sync generator would hop to it twice more per request.
+    """
     ws: WebSettings = request.app.state.web
-    with session_scope(get_engine(ws.core.db_url)) as session:
+    session = Session(bind=get_engine(ws.core.db_url), expire_on_commit=False)
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_end, session, commit=False)
+        raise
+    await run_in_threadpool(_end, session, commit=True)
 
 
 MAX_ID = 2**31 - 1  # a database integer: bigger ids cannot exist, so refuse them as input
