@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -24,15 +24,19 @@ from vetline.errors import InputError, NotFound
 from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, score_levels
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.blocking import key_views
-from vetline.matching.engine_duckdb import _arrow, compare_registered, levels_of_pairs
+from vetline.matching.engine_duckdb import _arrow, compare_registered
 from vetline.matching.features import PERSON_FIELDS, build_features
 from vetline.matching.model import shipped_model
+
+if TYPE_CHECKING:
+    from vetline.matching.lookup import SingleIndex
 
 INDEX_FILE = "index.duckdb"
 META_FILE = "index.json"
 
-# For one applicant, each blocking rule becomes a lookup in a table sorted by its key (DuckDB
-# skips the row groups whose key range cannot match), and rows are fetched through ART indexes.
+# Sorted key tables for single-applicant lookups on disk. screen_one now reads the index into
+# memory instead (vetline.matching.lookup), so these are unused; dropping them from build()
+# would shorten it (left to the owner of build).
 _LOOKUP_TABLES = (
     "CREATE INDEX r_by_idx ON R(idx)",
     "CREATE INDEX records_by_idx ON records(idx)",
@@ -48,53 +52,6 @@ _LOOKUP_TABLES = (
 )
 
 
-def _lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _in(values: list[str]) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")" if values else "(NULL)"
-
-
-def _lookup_sql(f: Mapping[str, Any]) -> str:
-    """The blocking rules of vetline.matching.blocking as lookups for one applicant, with the
-    applicant's keys written in as literals so DuckDB can skip row groups by key range."""
-    ln_keys, fn, fn_keys = list(f["ln_keys"]), str(f["fn"]), list(f["fn_keys"])
-    fn_init, fn_sx, ln, ln_sx = str(f["fn_init"]), str(f["fn_sx"]), str(f["ln"]), str(f["ln_sx"])
-    parts = []
-    if ln_keys and fn:
-        parts.append(f"SELECT idx FROM K_lv WHERE lnk IN {_in(ln_keys)} AND fnk = {_lit(fn)}")
-        initial = f"(fn_init = {_lit(fn_init)} AND length(fn) = 1)"
-        if len(fn) == 1:
-            initial = f"fn_init = {_lit(fn_init)}"
-        sound = f" OR fn_sx = {_lit(fn_sx)}" if fn_sx else ""
-        parts.append(
-            f"SELECT idx FROM K_ln WHERE lnk IN {_in(ln_keys)} AND (fn IN {_in(fn_keys)} "
-            f"OR {initial}{sound})"
-        )
-    if fn and ln_sx:
-        parts.append(f"SELECT idx FROM K_fn WHERE fn = {_lit(fn)} AND ln_sx = {_lit(ln_sx)}")
-    if fn and ln:
-        parts.append(f"SELECT idx FROM K_ln_whole WHERE ln = {_lit(fn)} AND fn = {_lit(ln)}")
-    if f["dob_key"]:
-        parts.append(f"SELECT idx FROM K_dob WHERE dob_key = {_lit(f['dob_key'])}")
-    if f["pc"]:
-        extra = [f"fn_init = {_lit(fn_init)}"] if fn_init else []
-        if f["addr_no"]:
-            extra.append(f"addr_no = {_lit(f['addr_no'])}")
-        if ln_sx:
-            extra.append(f"ln_sx = {_lit(ln_sx)}")
-        if extra:
-            parts.append(
-                f"SELECT idx FROM K_pc WHERE pc = {_lit(f['pc'])} AND ({' OR '.join(extra)})"
-            )
-    if f["email"]:
-        parts.append(f"SELECT idx FROM K_email WHERE email = {_lit(f['email'])}")
-    if f["phone"]:
-        parts.append(f"SELECT idx FROM K_phone WHERE phone = {_lit(f['phone'])}")
-    return "\nUNION ".join(parts)
-
-
 class ReferenceIndex:
     """Reference features and keys stored once; screening reads them."""
 
@@ -102,6 +59,7 @@ class ReferenceIndex:
         self.directory = directory
         self.con = con
         self.meta = meta
+        self._single: SingleIndex | None = None
 
     @classmethod
     def build(cls, frame: pd.DataFrame, directory: str | Path) -> ReferenceIndex:
@@ -186,40 +144,15 @@ class ReferenceIndex:
     ) -> pd.DataFrame:
         """One applicant (a mapping of person fields; `id` optional) against the index.
 
-        The same hits as `screen`, found by key lookups instead of joins over the index.
+        The same hits as `screen`, from the index held in memory (vetline.matching.lookup);
+        the first call loads it (seconds for a million rows), later calls take milliseconds.
         """
-        row = {"id": "applicant", **{k: v for k, v in record.items() if v is not None}}
-        left = pd.DataFrame([row])
-        features = build_features(left)
-        lookup = _lookup_sql(features.iloc[0].to_dict())
-        if not lookup:
-            return pd.DataFrame(columns=HIT_COLUMNS)
-        con = self.con.cursor()
-        try:
-            found = [r[0] for r in con.execute(lookup).fetchall()]
-            if not found:
-                return pd.DataFrame(columns=HIT_COLUMNS)
-            ids = ", ".join(str(int(i)) for i in found)
-            cand = con.sql(f"SELECT * FROM R WHERE idx IN ({ids}) ORDER BY idx").to_arrow_table()
-            right = con.execute(f"SELECT * FROM records WHERE idx IN ({ids}) ORDER BY idx").df()
-        finally:
-            con.close()
-        small = duckdb.connect(":memory:")
-        try:
-            small.register("L", _arrow(features))
-            small.register("Rin", cand)
-            # positions within the candidates, as screen_frames would number a right frame
-            small.execute(
-                "CREATE TEMP TABLE R AS SELECT * REPLACE (row_number() OVER (ORDER BY idx) - 1 "
-                "AS idx) FROM Rin"
-            )
-            # every candidate already satisfies a blocking rule: compare them all
-            small.execute("CREATE TEMP TABLE pairs AS SELECT 0 AS l, idx AS r FROM R")
-            levels = levels_of_pairs(small)
-        finally:
-            small.close()
-        if levels.empty:
-            return pd.DataFrame(columns=HIT_COLUMNS)
-        if LIST_COLUMN in right.columns:
-            levels["r_list"] = right[LIST_COLUMN].astype(str).to_numpy()[levels["r"].to_numpy()]
-        return score_levels(levels, left, right.drop(columns=["idx"]), threshold=threshold)
+        from vetline.matching.lookup import SingleIndex
+
+        if self._single is None:
+            con = self.con.cursor()
+            try:
+                self._single = SingleIndex.read(con, self.meta)
+            finally:
+                con.close()
+        return self._single.screen_one(record, threshold=threshold)
