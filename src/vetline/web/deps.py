@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from starlette.concurrency import run_in_threadpool
 
 from vetline.db import get_engine
@@ -135,6 +137,27 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def _record_use(session: Session, token: ApiToken, now: datetime) -> None:
+    """Note when a token was last used, at most once a minute and, on PostgreSQL, in a
+    transaction of its own.
+
+    Written in the request's transaction, the update would hold the token's row lock until
+    the request commits, so concurrent requests sharing one token (a membership system's)
+    would queue behind each other for the whole of a submission. SQLite serialises writers
+    anyway, so there it stays in the request's transaction.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        token.last_used_at = now
+        return
+    with bind.engine.begin() as conn:
+        conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    set_committed_value(token, "last_used_at", now)
+
+
 def api_principal(
     session: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -155,7 +178,8 @@ def api_principal(
     user = users.by_id(session, token.user_id)
     if user is None or not users.is_active(user):
         raise unauth
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        _record_use(session, token, now)
     return Principal(user=user, scopes=frozenset(token.scopes), token_id=token.id)
 
 
