@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from test_pipeline import _load
-from vetline.db.people import Application
-from vetline.db.screening import Hit
+from vetline import instant
+from vetline.db.people import Application, ListKind, ReferenceList
+from vetline.db.screening import Hit, ScreeningRun
 from vetline.instant import screen_one_application
-from vetline.screening import screen_and_decide
+from vetline.intake import import_members, import_reference
+from vetline.screening import PERSON_FIELDS, screen_and_decide, screen_applications
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,88 @@ def test_instant_screening_with_no_lists_or_members(session: Session) -> None:
     summary = screen_one_application(session, app_id)
     assert summary.hits == 0
     assert session.get(Application, app_id).status == "screened"  # type: ignore[union-attr]
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _batch_and_instant(session: Session, app_ids: list[int]) -> list[ScreeningRun]:
+    """Each application's instant hits equal the batch's, on the data as it is now."""
+    run = screen_applications(session, application_ids=app_ids)
+    batch: dict[int, set[tuple[object, ...]]] = {i: set() for i in app_ids}
+    for hit in session.scalars(select(Hit).where(Hit.run_id == run.run_id)):
+        batch[hit.application_id].add(_key(hit))
+    runs = []
+    for app_id in app_ids:
+        summary = screen_one_application(session, app_id)
+        instant = {
+            _key(h) for h in session.scalars(select(Hit).where(Hit.run_id == summary.run_id))
+        }
+        assert instant == batch[app_id], app_id
+        runs.append(session.get_one(ScreeningRun, summary.run_id))
+    return runs
+
+
+def test_changed_lists_and_members_are_screened_by_a_delta_then_rebuilt(
+    session: Session, surge: Path, tmp_path: Path
+) -> None:
+    """After a members import and a new list version the next application is screened at
+    once against the index plus a delta of what changed (the batch's hits), while a new
+    index is built in the background; then the rebuilt index gives the same hits."""
+    _load(session, surge)
+    first = session.scalars(select(Application.id).order_by(Application.id)).first()
+    assert first is not None
+    run = screen_one_application(session, first).run_id  # builds both: no delta yet
+    assert session.get_one(ScreeningRun, run).params["index"]["members"]["delta_rows"] == 0
+    session.commit()
+
+    _, apps = _read(surge / "applications.csv")
+    copied = apps[-6:]  # people who will now be on a list or a member
+    header, members = _read(surge / "members.csv")
+    changed = dict(members[0], **{f: copied[0][f] for f in PERSON_FIELDS})
+    new = [
+        dict(members[1], id=f"M9{i:06d}", **{f: a[f] for f in PERSON_FIELDS})
+        for i, a in enumerate(copied[1:3])
+    ]
+    import_members(session, _write(tmp_path / "members.csv", header, [changed, *new]))
+    header, party = _read(surge / "reference" / "party_members.csv")
+    party = party[5:]  # five have left the list
+    party[0] = dict(party[0], **{f: copied[3][f] for f in PERSON_FIELDS})
+    party += [
+        dict(party[1], id=f"PM9{i:05d}", **{f: a[f] for f in PERSON_FIELDS})
+        for i, a in enumerate(copied[4:])
+    ]
+    import_reference(
+        session,
+        _write(tmp_path / "party_members.csv", header, party),
+        list_name="other-party-members",
+        kind=ListKind.PARTY_MEMBERS,
+    )
+    expelled = session.scalars(select(ReferenceList).where(ReferenceList.name == "expelled"))
+    expelled.one().active = False
+    session.commit()
+
+    ids = {a.external_id: a.id for a in session.scalars(select(Application))}
+    with_hits = list(session.scalars(select(Hit.application_id).distinct().limit(15)))
+    sample = sorted({ids[a["id"]] for a in copied} | set(with_hits) | {first})
+    runs = _batch_and_instant(session, sample)
+    # the first screening after the change used each index with a delta, and started rebuilds
+    used = runs[0].params["index"]
+    assert used["members"]["delta_rows"] == 3 and used["lists"]["delta_rows"] == 3, used
+    session.commit()
+
+    instant.wait_for_rebuilds()
+    runs = _batch_and_instant(session, sample[:8])
+    assert {p["delta_rows"] for r in runs for p in r.params["index"].values()} == {0}
+    session.commit()

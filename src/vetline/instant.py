@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import shutil
 import threading
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +30,7 @@ from vetline.db.people import (
     Application,
     Import,
     Member,
+    RecordChange,
     ReferenceEntry,
     ReferenceList,
 )
@@ -40,13 +47,27 @@ from vetline.screening import (
 )
 from vetline.settings import get_settings
 
-_LOCK = threading.Lock()
-_OPEN: dict[str, tuple[str, Any]] = {}  # index directory -> (state, ReferenceIndex)
+log = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()  # guards _OPEN and _BUILDING
+_SCREEN = threading.Lock()  # one screening at a time: the delta is computed under it
+_OPEN: dict[str, _Held] = {}  # index folder -> the index held in memory
+_BUILDING: dict[str, threading.Thread] = {}  # index folder -> its background rebuild
 MAX_DUPLICATE_CANDIDATES = 5_000
 
 
-def _state(session: Session, part: str) -> str:
-    """What an index was built from: the lists' versions, or the last import of members.
+@dataclass
+class _Held:
+    """An index in memory: what it was built from, and a view of it with today's delta."""
+
+    base_source: dict[str, Any]
+    base: Any  # SingleIndex
+    source: dict[str, Any]
+    view: Any  # SingleIndex, base with the delta up to `source`
+
+
+def _source(session: Session, part: str) -> dict[str, Any]:
+    """What an index is built from: the lists' versions, or the last import of members.
 
     Members change only through imports (vetline.intake), so the newest members import is
     a cheap stand-in for counting and scanning 600,000 rows on every submission.
@@ -57,10 +78,9 @@ def _state(session: Session, part: str) -> str:
         rows = session.execute(
             select(ReferenceList.id, ReferenceList.version).where(ReferenceList.active)
         ).all()
-        source: Any = {str(k): v for k, v in sorted(rows)}
-    else:
-        source = session.scalar(select(func.max(Import.id)).where(Import.kind == "members"))
-    return json.dumps({"model": MODEL_VERSION, part: source}, sort_keys=True)
+        return {"model": MODEL_VERSION, "lists": {str(k): v for k, v in sorted(rows)}}
+    last = session.scalar(select(func.max(Import.id)).where(Import.kind == "members"))
+    return {"model": MODEL_VERSION, "members": last}
 
 
 def _directory(session: Session) -> Path:
@@ -69,40 +89,168 @@ def _directory(session: Session) -> Path:
     return get_settings().data_dir / "index" / key
 
 
-def reference_index(session: Session, part: str) -> Any:
-    """The stored index of the active lists' entries (`lists`) or of the members (`members`),
-    rebuilt when stale. Two indexes, as the batch screens them in two calls: a name's
-    frequency is counted among the records it is compared with."""
-    from vetline.matching.index import ReferenceIndex
+def _reference_frame(session: Session, part: str) -> pd.DataFrame:
+    """Every active list entry (with its list) or every member, as the batch screens them."""
+    if part == "lists":
+        lists = select(ReferenceList.id).where(ReferenceList.active)
+        entries = plain_rows(
+            session,
+            person_select(ReferenceEntry, ReferenceEntry.list_id).where(
+                ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None)
+            ),
+        )
+        frame = person_frame("e", entries)
+        frame["list"] = [str(e.list_id) for e in entries]
+        return frame
+    return person_frame("m", plain_rows(session, person_select(Member)))
 
-    state = _state(session, part)
-    folder = _directory(session) / part
-    cached = _OPEN.get(str(folder))
-    if cached is not None and cached[0] == state:
-        return cached[1]
-    if cached is not None:
-        cached[1].close()
-        del _OPEN[str(folder)]
-    state_file = folder / "state.json"
-    if state_file.exists() and state_file.read_text("utf-8") == state:
-        index = ReferenceIndex.open(folder)
-    else:
-        if part == "lists":
-            lists = select(ReferenceList.id).where(ReferenceList.active)
-            entries = plain_rows(
-                session,
-                person_select(ReferenceEntry, ReferenceEntry.list_id).where(
-                    ReferenceEntry.list_id.in_(lists), ReferenceEntry.removed_in_version.is_(None)
-                ),
+
+def _build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], Any]:
+    """Build a fresh stored index of `part` in a new sub-folder of `folder`; load it."""
+    from vetline.matching.index import ReferenceIndex
+    from vetline.matching.lookup import SingleIndex
+
+    source = _source(session, part)
+    frame = _reference_frame(session, part)
+    if part == "members":
+        # members added later have higher ids: the delta starts after this one
+        ids = [int(i[1:]) for i in frame["id"]]
+        source["max_id"] = max(ids, default=0)
+    build = folder / uuid.uuid4().hex[:12]
+    ReferenceIndex.build(frame, build).close()
+    (build / "state.json").write_text(json.dumps(source, sort_keys=True), "utf-8")
+    pointer = folder / f"CURRENT.{build.name}"
+    pointer.write_text(build.name, "utf-8")
+    os.replace(pointer, folder / "CURRENT")
+    for old in folder.iterdir():  # earlier complete builds: loaded copies live in memory
+        if old.is_dir() and old != build and (old / "state.json").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    return source, SingleIndex.load(build)
+
+
+def _stored(folder: Path) -> tuple[dict[str, Any], Any] | None:
+    """The newest complete build under `folder`, if any."""
+    from vetline.matching.lookup import SingleIndex
+
+    try:
+        build = folder / (folder / "CURRENT").read_text("utf-8").strip()
+        source = json.loads((build / "state.json").read_text("utf-8"))
+        return source, SingleIndex.load(build)
+    except (OSError, ValueError):
+        return None
+
+
+def _same(base: dict[str, Any], now: dict[str, Any]) -> bool:
+    return {k: v for k, v in base.items() if k != "max_id"} == now
+
+
+def _delta(session: Session, part: str, base: dict[str, Any], now: dict[str, Any]) -> Any:
+    """What changed in `part` since the index built from `base`: added, changed, removed."""
+    from vetline.matching.lookup import Delta
+
+    if part == "members":
+        changed = select(RecordChange.entity_id).where(
+            RecordChange.entity == "member", RecordChange.import_id > (base["members"] or 0)
+        )
+        rows = plain_rows(
+            session,
+            person_select(Member).where(or_(Member.id > base["max_id"], Member.id.in_(changed))),
+        )
+        # a changed member is taken off the index and screened as it is now
+        return Delta(person_frame("m", rows), removed_ids=frozenset(f"m{r.id}" for r in rows))
+    old, new = base["lists"], now["lists"]
+    added: list[Any] = []
+    removed: set[str] = set()
+    for list_id, version in new.items():
+        query = person_select(
+            ReferenceEntry, ReferenceEntry.list_id, ReferenceEntry.removed_in_version
+        ).where(ReferenceEntry.list_id == int(list_id))
+        if list_id not in old:  # a new (or re-activated) list: all of it
+            query = query.where(ReferenceEntry.removed_in_version.is_(None))
+        elif version != old[list_id]:
+            since = old[list_id]
+            query = query.where(
+                or_(
+                    ReferenceEntry.changed_in_version > since,
+                    ReferenceEntry.removed_in_version > since,
+                )
             )
-            frame = person_frame("e", entries)
-            frame["list"] = [str(e.list_id) for e in entries]
         else:
-            frame = person_frame("m", plain_rows(session, person_select(Member)))
-        index = ReferenceIndex.build(frame, folder)
-        state_file.write_text(state, "utf-8")
-    _OPEN[str(folder)] = (state, index)
-    return index
+            continue
+        rows = plain_rows(session, query)
+        removed |= {f"e{r.id}" for r in rows}
+        added += [r for r in rows if r.removed_in_version is None]
+    frame = person_frame("e", added)
+    frame["list"] = [str(e.list_id) for e in added]
+    gone = frozenset(k for k in old if k not in new)
+    return Delta(frame, removed_ids=frozenset(removed), removed_lists=gone)
+
+
+def reference_index(session: Session, part: str) -> Any:
+    """The index of the active lists' entries (`lists`) or of the members (`members`) as they
+    are now, held in memory (vetline.matching.lookup.SingleIndex).
+
+    Two indexes, as the batch screens them in two calls: a name's frequency is counted among
+    the records it is compared with. When a list or the membership changed since the index
+    was built, the index is screened with a delta of what changed (the same hits), and a new
+    index is built in a background thread; only the very first index is built while the
+    caller waits. Call under `_SCREEN`.
+    """
+    folder = _directory(session) / part
+    now = _source(session, part)
+    key = str(folder)
+    held = start = _OPEN.get(key)
+    if held is not None and held.source == now:
+        return held.view
+    if held is None or held.base_source["model"] != now["model"]:
+        loaded = _stored(folder)
+        if loaded is None or loaded[0]["model"] != now["model"]:
+            folder.mkdir(parents=True, exist_ok=True)
+            loaded = _build(session, folder, part)
+        held = _Held(loaded[0], loaded[1], loaded[0], loaded[1])
+    if _same(held.base_source, now):
+        view = held.base
+    else:
+        view = held.base.with_delta(_delta(session, part, held.base_source, now))
+        _rebuild_later(session, folder, part)
+    with _LOCK:
+        if _OPEN.get(key) in (None, start):  # not swapped by a finished rebuild meanwhile
+            _OPEN[key] = _Held(held.base_source, held.base, now, view)
+    return view
+
+
+def _rebuild_later(session: Session, folder: Path, part: str) -> None:
+    """Build a fresh index in a background thread; swap it in when it is ready."""
+    key = str(folder)
+    engine = session.get_bind().engine
+
+    def run() -> None:
+        try:
+            with Session(engine) as own:
+                source, index = _build(own, folder, part)
+            with _LOCK:
+                # the next screening applies the delta since this build (if any)
+                _OPEN[key] = _Held(source, index, {}, index)
+        except Exception:  # the delta keeps screening correctly; the next change retries
+            log.exception("background rebuild of the %s index failed", part)
+        finally:
+            with _LOCK:
+                _BUILDING.pop(key, None)
+
+    with _LOCK:
+        if key in _BUILDING:
+            return
+        thread = threading.Thread(target=run, name=f"vetline-index-{part}", daemon=True)
+        _BUILDING[key] = thread
+    thread.start()
+
+
+def wait_for_rebuilds(timeout: float | None = None) -> None:
+    """Wait until background index rebuilds have finished (tests, orderly shutdown)."""
+    with _LOCK:
+        threads = list(_BUILDING.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
@@ -161,11 +309,20 @@ def screen_one_application(
     now = utcnow()
     hits: list[dict[str, Any]] = []
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
-    with _LOCK:
-        parts = [
-            reference_index(session, part).screen_one(record, threshold=threshold)
-            for part in ("lists", "members")
-        ]
+    with _SCREEN:
+        indexes = {part: reference_index(session, part) for part in ("lists", "members")}
+    parts = [index.screen_one(record, threshold=threshold) for index in indexes.values()]
+    # which index state screened it: records built at, and records changed since
+    run.params = {
+        "index": {
+            part: {
+                "built_at": index.meta.get("built_at"),
+                "rows": index.rows,
+                "delta_rows": index.delta_rows,
+            }
+            for part, index in indexes.items()
+        }
+    }
     found_rows = [row for part in parts for row in part.itertuples(index=False)]
     entry_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("e")]
     member_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("m")]
