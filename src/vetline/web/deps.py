@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -54,6 +55,26 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         await run_in_threadpool(_end, session, commit=False)
         raise
     await run_in_threadpool(_end, session, commit=True)
+
+
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """get_db for a sync route that wants its whole request in one thread-pool call.
+
+    With SessionDep and CurrentUser a page visits the thread pool three times (the login
+    check, the route, the commit), each a wait for a thread to be scheduled, which is what
+    the tail latency is made of on a busy machine; the case page, the busiest, opens its
+    transaction here, checks the login with `current_user(request, session)` and commits,
+    all in its own thread.
+    """
+    ws: WebSettings = request.app.state.web
+    session = Session(bind=get_engine(ws.core.db_url), expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        _end(session, commit=False)
+        raise
+    _end(session, commit=True)
 
 
 MAX_ID = 2**31 - 1  # a database integer: bigger ids cannot exist, so refuse them as input
