@@ -1,26 +1,27 @@
 """Web latency at surge scale: the case page and single-application submission under load.
 
+    apt-get install -y wrk          # the load generator (Debian package)
     .venv/bin/vetline synth --out /tmp/vetline-bench-web/data --members 600000 \
         --applicants 128000 --days 10 --seed 5
     nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data \
         [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web] \
-        [--requests 400] [--concurrency 4] [--submissions 20] [--workers 1]
+        [--concurrency 1 4 8] [--seconds 20] [--submit-concurrency 1 4] \
+        [--submit-seconds 20] [--workers 1]
 
 Prepare (once per database; skipped when the members are already there): import the members,
 the applications and the candidate / other-party / expelled lists through intake (the
 electoral register is left out to keep preparation short), screen and route a sample of
 applications (`--sample`) so there are cases, add a reviewer with a password. Then start
-`vetline serve` on a free loopback port and drive it from an asyncio httpx load generator in
-this process: GET /cases/{id} with a logged-in session for random cases, and POST
-/api/applications with a bearer token for new applicants. Prints p50/p95/p99/max per endpoint
-and the server's CPU time per page.
+`vetline serve` on a free loopback port and drive it with wrk, a C load generator in its own
+process (a Python generator in the bench process competed with what it measured): for each
+`--concurrency`, GET /cases/{id} for random cases with a logged-in session for `--seconds`;
+then one warm-up submission (it may build the stored index), and for each
+`--submit-concurrency`, POST /api/applications with a bearer token and a new applicant per
+request. Each run prints p50/p95/p99/max from wrk's latency histogram, the throughput, the
+server's CPU time per request and any refusals (4xx/5xx are counted as errors, and the first
+few are printed). `--concurrency` / `--submit-concurrency` with no number skips that part.
 
-Last figures (27 Nov 2026, shared 2-core machine at load 3-5; 601,901 members, 128,001
-applications; one worker; see docs/web.md): case page p95 26.6 ms sequentially and 82.5 ms
-at concurrency 4 (9-14 ms server CPU per page); single submission ~53 s (the batch pipeline
-for one applicant). Re-run later the same day, machine quiet: case page p95 18.3 ms
-sequentially, 62.7 ms at concurrency 4; submission through vetline.instant p50 483 ms, p95
-596 ms with the index warm (first requests after a rebuild: up to 36 s).
+Figures: docs/web.md, "Speed".
 """
 
 from __future__ import annotations
