@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
@@ -52,7 +53,9 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_end, session, commit=False)
+        # shielded: a cancelled request must still give its connection back
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, session, commit=False)
         raise
     await run_in_threadpool(_end, session, commit=True)
 
