@@ -1,42 +1,42 @@
 """Web latency at surge scale: the case page and single-application submission under load.
 
+    apt-get install -y wrk          # the load generator (Debian package)
     .venv/bin/vetline synth --out /tmp/vetline-bench-web/data --members 600000 \
         --applicants 128000 --days 10 --seed 5
     nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data \
         [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web] \
-        [--requests 400] [--concurrency 4] [--submissions 20] [--workers 1]
+        [--concurrency 1 4 8] [--seconds 20] [--submit-concurrency 1 4] \
+        [--submit-seconds 20] [--workers 1]
 
 Prepare (once per database; skipped when the members are already there): import the members,
 the applications and the candidate / other-party / expelled lists through intake (the
 electoral register is left out to keep preparation short), screen and route a sample of
 applications (`--sample`) so there are cases, add a reviewer with a password. Then start
-`vetline serve` on a free loopback port and drive it from an asyncio httpx load generator in
-this process: GET /cases/{id} with a logged-in session for random cases, and POST
-/api/applications with a bearer token for new applicants. Prints p50/p95/p99/max per endpoint
-and the server's CPU time per page.
+`vetline serve` on a free loopback port and drive it with wrk, a C load generator in its own
+process (a Python generator in the bench process competed with what it measured): for each
+`--concurrency`, GET /cases/{id} for random cases with a logged-in session for `--seconds`;
+then one warm-up submission (it may build the stored index), and for each
+`--submit-concurrency`, POST /api/applications with a bearer token and a new applicant per
+request. Each run prints p50/p95/p99/max from wrk's latency histogram, the throughput, the
+server's CPU time per request and any refusals (4xx/5xx are counted as errors, and the first
+few are printed). `--concurrency` / `--submit-concurrency` with no number skips that part.
 
-Last figures (27 Nov 2026, shared 2-core machine at load 3-5; 601,901 members, 128,001
-applications; one worker; see docs/web.md): case page p95 26.6 ms sequentially and 82.5 ms
-at concurrency 4 (9-14 ms server CPU per page); single submission ~53 s (the batch pipeline
-for one applicant). Re-run later the same day, machine quiet: case page p95 18.3 ms
-sequentially, 62.7 ms at concurrency 4; submission through vetline.instant p50 483 ms, p95
-596 ms with the index warm (first requests after a rebuild: up to 36 s).
+Figures: docs/web.md, "Speed".
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import re
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, func, select, text
@@ -114,7 +114,9 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "VETLINE_DB_URL": url}
     cmd = [sys.executable, "-c", "from vetline.cli import main; main()", "serve"]
     cmd += ["--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr to a file: a pipe nobody reads would stall the server once it fills
+    log = Path(tempfile.gettempdir()) / f"vetline-bench-web-server-{port}.log"
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -123,22 +125,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit(
-        "the server did not start: " + (proc.stderr.read().decode() if proc.stderr else "")
-    )
-
-
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))] * 1000
-
-    return (
-        f"n={len(ordered)} p50={pct(0.5):.1f} ms p95={pct(0.95):.1f} ms "
-        f"p99={pct(0.99):.1f} ms max={ordered[-1] * 1000:.1f} ms "
-        f"mean={statistics.mean(ordered) * 1000:.1f} ms"
-    )
+    raise SystemExit("the server did not start: " + log.read_text(errors="replace"))
 
 
 def server_cpu(proc: subprocess.Popen[bytes]) -> float:
@@ -156,25 +143,102 @@ def server_cpu(proc: subprocess.Popen[bytes]) -> float:
     return total
 
 
-async def drive(
-    client: httpx.AsyncClient, jobs: list[dict[str, Any]], concurrency: int
-) -> tuple[list[float], dict[int, int]]:
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
+CASE_SCRIPT = """
+local paths = {%(paths)s}
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
 
-    async def worker() -> None:
-        while not queue.empty():
-            job = queue.get_nowait()
-            t = time.perf_counter()
-            r = await client.request(**job)
-            latencies.append(time.perf_counter() - t)
-            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+SUBMIT_SCRIPT = """
+local firsts = {"Ann", "Bob", "Chidi", "Dorota", "Eamon", "Fatima", "Gwen", "Hamid"}
+local lasts = {"Smith", "Okafor", "Nowak", "Byrne", "Patel", "Jones", "Khan", "Evans"}
+local counter = 0
+local n_threads = 0
+function setup(thread)
+  thread:set("tid", n_threads)
+  n_threads = n_threads + 1
+end
+function init(args)
+  math.randomseed(1000 + tid)
+end
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"id": "bench-%(stamp)s-%%d-%%d", "first_name": "%%s", "last_name": "%%s", '
+    .. '"date_of_birth": "19%%02d-%%02d-15", "postcode": "S11 8YE", '
+    .. '"applied_at": "2016-07-12T09:30:00Z"}',
+    tid, counter, firsts[math.random(#firsts)], lasts[math.random(#lasts)],
+    math.random(40, 99), math.random(1, 9))
+  return wrk.format("POST", "/api/applications", nil, body)
+end
+"""
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, statuses
+# appended to both: the first refusals are printed (a bench that counts 4xx as answers is
+# wrong); wrk calls done() once with the merged latency histogram (microseconds)
+DONE = """
+local shown = 0
+response = function(status, headers, body)
+  if status >= 400 and shown < 3 then
+    shown = shown + 1
+    io.write(string.format("HTTP %d: %s\\n", status, string.sub(body, 1, 300)))
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT %d %d %d %d %d %d %d %f %f %f %f %f\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
+    latency.mean))
+end
+"""
+
+WRK_MISSING = (
+    "bench_web.py drives the load with wrk (a C load generator, so the client does not share "
+    "the Python interpreter with the measurement): install it with `apt-get install -y wrk`"
+)
+
+
+def run_wrk(
+    base: str,
+    script: str,
+    headers: dict[str, str],
+    *,
+    connections: int,
+    seconds: float,
+    workdir: Path,
+) -> dict[str, float]:
+    """Run wrk against `base` with `script` for `seconds`; parse the RESULT line of done()."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit(WRK_MISSING)
+    path = workdir / "script.lua"
+    path.write_text(script + DONE, "utf-8")
+    cmd = [wrk, "--latency", "-t", str(min(connections, 2)), "-c", str(connections)]
+    cmd += ["-d", f"{seconds:g}s", "--timeout", "120s", "-s", str(path)]
+    for key, value in headers.items():
+        cmd += ["-H", f"{key}: {value}"]
+    out = subprocess.run([*cmd, base], capture_output=True, text=True, check=True).stdout
+    for refused in (x for x in out.splitlines() if x.startswith("HTTP ")):
+        print("  " + refused, flush=True)
+    line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit("wrk printed no result:\n" + out)
+    names = "requests duration_us connect read write status timeout p50 p95 p99 max mean"
+    return dict(zip(names.split(), map(float, line.split()[1:]), strict=True))
+
+
+def report(label: str, r: dict[str, float], cpu: float) -> str:
+    n = max(r["requests"], 1.0)
+    errors = {k: int(r[k]) for k in ("connect", "read", "write", "status", "timeout") if r[k]}
+    return (
+        f"{label}: n={int(r['requests'])} p50={r['p50'] / 1000:.1f} ms "
+        f"p95={r['p95'] / 1000:.1f} ms p99={r['p99'] / 1000:.1f} ms "
+        f"max={r['max'] / 1000:.1f} ms mean={r['mean'] / 1000:.1f} ms "
+        f"({n / (r['duration_us'] / 1e6):.1f} req/s, server CPU {cpu / n * 1000:.1f} ms per "
+        f"request) errors {errors or 'none'}"
+    )
 
 
 def main() -> None:
@@ -184,12 +248,18 @@ def main() -> None:
         "--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web"
     )
     ap.add_argument("--sample", type=int, default=2000)
-    ap.add_argument("--requests", type=int, default=400)
-    ap.add_argument("--submissions", type=int, default=20)
-    ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--submit-concurrency", type=int, default=4)
+    ap.add_argument(
+        "--concurrency", type=int, nargs="*", default=[1, 4, 8], help="case page connections"
+    )
+    ap.add_argument("--seconds", type=float, default=20, help="per case-page run")
+    ap.add_argument(
+        "--submit-concurrency", type=int, nargs="*", default=[1, 4, 8], help="none: skip"
+    )
+    ap.add_argument("--submit-seconds", type=float, default=20, help="per submission run")
     ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit(WRK_MISSING)
 
     ensure_database(args.db)
     prepare(args.db, args.data, args.sample)
@@ -231,56 +301,52 @@ def main() -> None:
             assert t.status_code == 201, t.text
             bearer = {"Authorization": f"Bearer {t.json()['token']}"}
 
-        rng = random.Random(1)
-        pages = [
-            {"method": "GET", "url": f"/cases/{rng.choice(case_ids)}"} for _ in range(args.requests)
-        ]
+        paths = ", ".join(f'"/cases/{i}"' for i in case_ids)
+        cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        json_bearer = {**bearer, "Content-Type": "application/json"}
         stamp = int(time.time())
-        submissions = [
-            {
-                "method": "POST",
-                "url": "/api/applications",
-                "headers": bearer,
-                "json": {
-                    "id": f"bench-{stamp}-{i}",
-                    "first_name": rng.choice(["Ann", "Bob", "Chidi", "Dorota", "Eamon"]),
-                    "last_name": rng.choice(["Smith", "Okafor", "Nowak", "Byrne", "Patel"]),
-                    "date_of_birth": f"19{rng.randint(40, 99)}-0{rng.randint(1, 9)}-15",
-                    "postcode": "S11 8YE",
-                    "applied_at": "2016-07-12T09:30:00Z",
-                },
-            }
-            for i in range(args.submissions)
-        ]
-
-        async def run() -> None:
-            limits = httpx.Limits(max_connections=args.concurrency)
-            async with httpx.AsyncClient(
-                base_url=base, cookies=cookies, limits=limits, timeout=600
-            ) as client:
-                await drive(client, pages[:20], args.concurrency)  # warm-up
-                t0, cpu0 = time.perf_counter(), server_cpu(proc)
-                lat, st = await drive(client, pages, args.concurrency)
-                wall, cpu = time.perf_counter() - t0, server_cpu(proc) - cpu0
-                print(
-                    f"GET /cases/{{id}}  concurrency {args.concurrency}: {percentiles(lat)} "
-                    f"({len(lat) / wall:.0f} req/s, server CPU {cpu / len(lat) * 1000:.1f} ms "
-                    f"per request) statuses {st}",
-                    flush=True,
+        with tempfile.TemporaryDirectory(prefix="vetline-bench-wrk-") as tmp:
+            work = Path(tmp)
+            page_script = CASE_SCRIPT % {"paths": paths}
+            run_wrk(base, page_script, cookie, connections=2, seconds=3, workdir=work)  # warm-up
+            for conc in args.concurrency:
+                cpu0 = server_cpu(proc)
+                r = run_wrk(
+                    base, page_script, cookie, connections=conc, seconds=args.seconds, workdir=work
                 )
-                if not submissions:
-                    return
-                t0 = time.perf_counter()
-                lat, st = await drive(client, submissions, args.submit_concurrency)
-                wall = time.perf_counter() - t0
-                print(
-                    f"POST /api/applications concurrency {args.submit_concurrency}: "
-                    f"{percentiles(lat)} "
-                    f"({len(lat) / wall:.1f} req/s) statuses {st}",
-                    flush=True,
+                cpu = server_cpu(proc) - cpu0
+                print(report(f"GET /cases/{{id}} {conc} connections", r, cpu), flush=True)
+            if args.submit_concurrency:
+                # the first submission after a list or membership change builds the stored
+                # index (tens of seconds); measure the steady state, as the docs report it
+                t = time.perf_counter()
+                warm = httpx.post(
+                    f"{base}/api/applications",
+                    headers=bearer,
+                    json={
+                        "id": f"bench-{stamp}-warm-up",
+                        "first_name": "Ann",
+                        "last_name": "Smith",
+                        "applied_at": "2016-07-12T09:30:00Z",
+                    },
+                    timeout=600,
                 )
-
-        asyncio.run(run())
+                assert warm.status_code == 201, warm.text[:500]
+                print(f"warm-up submission: {time.perf_counter() - t:.1f} s", flush=True)
+            for conc in args.submit_concurrency:
+                script = SUBMIT_SCRIPT % {"stamp": f"{stamp}-{conc}"}
+                cpu0 = server_cpu(proc)
+                r = run_wrk(
+                    base,
+                    script,
+                    json_bearer,
+                    connections=conc,
+                    seconds=args.submit_seconds,
+                    workdir=work,
+                )
+                cpu = server_cpu(proc) - cpu0
+                print(report(f"POST /api/applications {conc} connections", r, cpu), flush=True)
+        print(f"load average after: {os.getloadavg()}", flush=True)
     finally:
         proc.terminate()
         try:

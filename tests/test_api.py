@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from test_web_support import PASSWORD, add_user, api_token, settings_for
@@ -244,3 +245,27 @@ def test_reviewer_cannot_upload_a_reference_list(client: TestClient) -> None:
 def test_no_cdn_backed_docs_pages(client: TestClient) -> None:
     assert client.get("/docs").status_code == 404
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_token_use_is_noted_at_most_once_a_minute(client: TestClient, db_url: str) -> None:
+    """Every request with a token used to rewrite its row, so concurrent submissions sharing
+    one token queued on the row lock; the use is now noted once a minute."""
+    from vetline.db.web import ApiToken
+
+    headers = api_token(client, "rita", ["applications:read"])
+
+    def last_used() -> datetime | None:
+        with session_scope(get_engine(db_url)) as s:
+            token = s.scalars(select(ApiToken)).one()
+            return token.last_used_at
+
+    assert client.get("/api/applications/A-1", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    assert client.get("/api/applications/A-1", headers=headers).status_code == 200
+    assert last_used() == first  # within the minute: no write
+    with session_scope(get_engine(db_url)) as s:
+        s.execute(update(ApiToken).values(last_used_at=first - timedelta(minutes=2)))
+    assert client.get("/api/applications/A-1", headers=headers).status_code == 200
+    later = last_used()
+    assert later is not None and later >= first

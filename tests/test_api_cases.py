@@ -146,6 +146,11 @@ def test_response_release_and_unknown_case(setup: tuple[TestClient, int]) -> Non
     rita = api_token(c, "rita", RW)
     r = c.post(f"/api/cases/{case_id}/responses", json={"body": "It's not me."}, headers=rita)
     assert r.status_code == 201
+    # a notice id that does not exist (schemathesis found it a 500 at the foreign key)
+    unknown = {"body": "About your letter.", "notice_id": 99999}
+    r = c.post(f"/api/cases/{case_id}/responses", json=unknown, headers=rita)
+    assert r.status_code == 422, r.text
+    assert "notice 99999" in r.json()["detail"]
     c.post(f"/api/cases/{case_id}/claim", headers=rita)
     assert c.post(f"/api/cases/{case_id}/release", headers=rita).status_code == 204
     assert c.get("/api/cases/999999", headers=rita).status_code == 404

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from vetline import audit
 from vetline.cases.guard import load_case
 from vetline.db.base import utcnow
-from vetline.db.review import CaseStatus, ConflictOfInterest, Response, User
+from vetline.db.review import CaseStatus, ConflictOfInterest, Notice, Response, User
 from vetline.errors import Conflict, InputError
 from vetline.users import Permission, require
 
@@ -33,6 +33,11 @@ def record_response(
         raise InputError("the response is empty")
     if case_row.status == CaseStatus.CLOSED:
         raise Conflict(f"case {case_id} is closed; an appeal is the way to contest its decision")
+    if notice_id is not None:
+        # checked here, not left to the foreign key: an unknown id was a 500 at the flush
+        notice = session.get(Notice, notice_id)
+        if notice is None or notice.application_id != case_row.application_id:
+            raise InputError(f"notice {notice_id} was not sent to this case's applicant")
     response = Response(
         case_id=case_id,
         notice_id=notice_id,

@@ -14,6 +14,12 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", help="Worker processes (PostgreSQL for >1; see docs/web.md on latency)."
     ),
+    access_log: bool = typer.Option(
+        False,
+        "--access-log/--no-access-log",
+        help="Log every request line (off by default: a reverse proxy logs them, and it costs "
+        "CPU on every request; changes are in the audit log).",
+    ),
 ) -> None:
     """Start the web app (pages at /, JSON API under /api/, schema at /openapi.json).
 
@@ -31,7 +37,12 @@ def serve(
     )
     if workers > 1:
         uvicorn.run(
-            "vetline.web.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+            "vetline.web.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info" if access_log else "warning",
+            access_log=access_log,
         )
     else:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=access_log)

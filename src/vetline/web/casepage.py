@@ -94,10 +94,40 @@ class Evidence:
     matched_extra: dict[str, str] = field(default_factory=dict)
 
 
-def _matched(session: Session, hit: Hit) -> tuple[Any, str, str, dict[str, str]]:
+@dataclass
+class _Matched:
+    """Every record the hits point at, loaded in one query per table (not one per hit)."""
+
+    entries: dict[int, ReferenceEntry]
+    lists: dict[int, ReferenceList]
+    members: dict[int, Member]
+    applications: dict[int, Application]
+
+
+def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    rows: list[Any] = list(session.scalars(select(model).where(model.id.in_(ids))))
+    return {row.id: row for row in rows}
+
+
+def load_matched(session: Session, hits: list[Hit]) -> _Matched:
+    def ids(attr: str) -> set[int]:
+        return {v for h in hits if (v := getattr(h, attr)) is not None}
+
+    on_lists = [h for h in hits if h.reference_entry_id is not None]
+    return _Matched(
+        entries=_by_id(session, ReferenceEntry, ids("reference_entry_id")),
+        lists=_by_id(session, ReferenceList, {h.list_id for h in on_lists if h.list_id}),
+        members=_by_id(session, Member, ids("member_id")),
+        applications=_by_id(session, Application, ids("other_application_id")),
+    )
+
+
+def _matched(found: _Matched, hit: Hit) -> tuple[Any, str, str, dict[str, str]]:
     if hit.reference_entry_id is not None:
-        entry = session.get(ReferenceEntry, hit.reference_entry_id)
-        lst = session.get(ReferenceList, hit.list_id) if hit.list_id else None
+        entry = found.entries.get(hit.reference_entry_id)
+        lst = found.lists.get(hit.list_id) if hit.list_id else None
         source = (
             f"reference list “{lst.name}” ({lst.kind}), version {hit.list_version}"
             if lst
@@ -112,15 +142,15 @@ def _matched(session: Session, hit: Hit) -> tuple[Any, str, str, dict[str, str]]
             }
         return entry, source, entry.external_id if entry else "?", extra
     if hit.member_id is not None:
-        member = session.get(Member, hit.member_id)
+        member = found.members.get(hit.member_id)
         extra = {"status": member.status} if member else {}
         return member, "existing member", member.external_id if member else "?", extra
-    other = session.get(Application, hit.other_application_id) if hit.other_application_id else None
+    other = found.applications.get(hit.other_application_id) if hit.other_application_id else None
     return other, "another application", other.external_id if other else "?", {}
 
 
-def evidence(session: Session, applicant: Application, hit: Hit) -> Evidence:
-    record, source, matched_id, extra = _matched(session, hit)
+def evidence(applicant: Application, hit: Hit, found: _Matched) -> Evidence:
+    record, source, matched_id, extra = _matched(found, hit)
     by_field = {str(item.get("field")): item for item in hit.explanation}
     rows = []
     for name, label in FIELDS:
@@ -166,13 +196,21 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
 
 
 def case_view(session: Session, case_id: int) -> dict[str, Any]:
-    case = session.get(Case, case_id)
-    if case is None:
+    # the case and its applicant in one round trip
+    row = session.execute(
+        select(Case, Application)
+        .join(Application, Application.id == Case.application_id)
+        .where(Case.id == case_id)
+    ).first()
+    if row is None:
         raise NotFound(f"no case {case_id}")
-    applicant = session.get(Application, case.application_id)
-    assert applicant is not None
+    case, applicant = row[0], row[1]
     hit_ids = list(case.evidence_hit_ids)
-    hits = list(session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.score.desc())))
+    hits = (
+        list(session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.score.desc())))
+        if hit_ids
+        else []
+    )
     if not hits:  # an appeal or an administrative case without cited hits: show all hits
         hits = list(
             session.scalars(
@@ -206,13 +244,14 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
         if case.kind == CaseKind.APPEAL
         else None
     )
+    found = load_matched(session, hits)
     ids = {d.actor_id for d in decisions} | {r.recorded_by_id for r in responses}
     if case.claimed_by_id:
         ids.add(case.claimed_by_id)
     return {
         "case": case,
         "applicant": applicant,
-        "evidence": [evidence(session, applicant, h) for h in hits],
+        "evidence": [evidence(applicant, h, found) for h in hits],
         "decisions": decisions,
         "notices": notices,
         "responses": responses,

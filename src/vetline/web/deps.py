@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from starlette.concurrency import run_in_threadpool
 
-from vetline.db import get_engine, session_scope
+from vetline.db import get_engine
 from vetline.db.base import utcnow
 from vetline.db.web import ApiToken
 from vetline.web import users
@@ -27,10 +32,52 @@ async def get_web_settings(request: Request) -> WebSettings:
     return ws
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, committed before the response (rolled back on error).
+
+    async: opening a Session does no I/O (it connects on first use), so only the commit needs
+    the thread pool; a sync generator would hop to it twice more per request.
+    """
     ws: WebSettings = request.app.state.web
-    with session_scope(get_engine(ws.core.db_url)) as session:
+    session = Session(bind=get_engine(ws.core.db_url), expire_on_commit=False)
+    try:
         yield session
+    except BaseException:
+        # shielded: a cancelled request must still give its connection back
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, session, commit=False)
+        raise
+    await run_in_threadpool(_end, session, commit=True)
+
+
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """get_db for a sync route that wants its whole request in one thread-pool call.
+
+    With SessionDep and CurrentUser a page visits the thread pool three times (the login
+    check, the route, the commit), each a wait for a thread to be scheduled, which is what
+    the tail latency is made of on a busy machine; the case page, the busiest, opens its
+    transaction here, checks the login with `current_user(request, session)` and commits,
+    all in its own thread.
+    """
+    ws: WebSettings = request.app.state.web
+    session = Session(bind=get_engine(ws.core.db_url), expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        _end(session, commit=False)
+        raise
+    _end(session, commit=True)
 
 
 MAX_ID = 2**31 - 1  # a database integer: bigger ids cannot exist, so refuse them as input
@@ -114,6 +161,27 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def _record_use(session: Session, token: ApiToken, now: datetime) -> None:
+    """Note when a token was last used, at most once a minute and, on PostgreSQL, in a
+    transaction of its own.
+
+    Written in the request's transaction, the update would hold the token's row lock until
+    the request commits, so concurrent requests sharing one token (a membership system's)
+    would queue behind each other for the whole of a submission. SQLite serialises writers
+    anyway, so there it stays in the request's transaction.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        token.last_used_at = now
+        return
+    with bind.engine.begin() as conn:
+        conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    set_committed_value(token, "last_used_at", now)
+
+
 def api_principal(
     session: SessionDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -134,7 +202,8 @@ def api_principal(
     user = users.by_id(session, token.user_id)
     if user is None or not users.is_active(user):
         raise unauth
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        _record_use(session, token, now)
     return Principal(user=user, scopes=frozenset(token.scopes), token_id=token.id)
 
 

@@ -11,6 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -39,8 +40,14 @@ class WebSession:
     fresh: bool = False
 
 
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="vetline-session")
+
+
 def _serializer(ws: WebSettings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(ws.secret_key, salt="vetline-session")
+    """One serializer per key, not one per request: every request reads the cookie."""
+    return _serializer_for(ws.secret_key)
 
 
 def load_session(request: Request, ws: WebSettings) -> WebSession:

@@ -29,7 +29,15 @@ from vetline.db.review import CaseKind, CaseOutcome, CaseStatus
 from vetline.errors import VetlineError
 from vetline.users import Permission, can, require
 from vetline.web.casepage import case_view
-from vetline.web.deps import MAX_ID, CsrfDep, CurrentUser, PathId, SessionDep
+from vetline.web.deps import (
+    MAX_ID,
+    CsrfDep,
+    CurrentUser,
+    PathId,
+    SessionDep,
+    current_user,
+    request_session,
+)
 from vetline.web.rulebooks import clauses_of
 from vetline.web.templating import render
 
@@ -68,10 +76,10 @@ def _page(
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(
-    request: Request, case_id: PathId, session: SessionDep, user: CurrentUser
-) -> Response:
-    return _page(request, session, user, case_id)
+def case_page(request: Request, case_id: PathId) -> Response:
+    # the busiest page: transaction, login check, page and commit in one thread-pool call
+    with request_session(request) as session:
+        return _page(request, session, current_user(request, session), case_id)
 
 
 def _act(
