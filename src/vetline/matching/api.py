@@ -37,9 +37,26 @@ def _check(frame: pd.DataFrame, name: str) -> None:
 
 
 def _records(frame: pd.DataFrame, positions: np.ndarray) -> list[dict[str, Any]]:
+    """The person fields of the rows at `positions`, one dict per row (for explanations).
+
+    Values as `to_dict("records")` gives them (NaN for a missing float, numpy scalars boxed),
+    built from object columns directly: several times faster for 100k+ hits.
+    """
     cols = [c for c in PERSON_FIELDS if c in frame.columns]
-    sub = frame.iloc[positions][cols]
-    return sub.to_dict("records")  # type: ignore[no-any-return]
+    arrays = [frame[c].to_numpy(dtype=object)[positions].tolist() for c in cols]
+    return [dict(zip(cols, values, strict=True)) for values in zip(*arrays, strict=True)]
+
+
+def keep_bits_for(threshold: float) -> float | None:
+    """The lowest own log2 odds of a pair that can still score `threshold` (None: keep all).
+
+    Slightly below the exact value, so rounding never loses a pair at the threshold.
+    """
+    if not threshold > 0.0:
+        return None
+    if threshold >= 1.0:
+        return 60.0 - 1e-6  # probability() clips at 60 bits
+    return float(np.log2(threshold / (1.0 - threshold))) - 1e-6
 
 
 def score_levels(
@@ -130,7 +147,12 @@ def screen_frames(
     _check(right, "right")
     if left.empty or right.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
-    levels = compare_levels(build_features(left), build_features(right), engine=engine)
+    levels = compare_levels(
+        build_features(left),
+        build_features(right),
+        engine=engine,
+        keep_bits=keep_bits_for(threshold),
+    )
     if LIST_COLUMN in right.columns and not levels.empty:
         lists = right[LIST_COLUMN].astype(str).to_numpy()
         levels["r_list"] = lists[levels["r"].to_numpy()]
@@ -152,7 +174,7 @@ def dedupe_frame(
     if len(records) < 2:
         return pd.DataFrame(columns=HIT_COLUMNS)
     features = build_features(records)
-    levels = compare_levels(features, None, engine=engine)
+    levels = compare_levels(features, None, engine=engine, keep_bits=keep_bits_for(threshold))
     # the other records sharing the name, not counting the left record itself
     levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
     # identical applications are the duplicates sought: no one-person-one-entry competition

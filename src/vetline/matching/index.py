@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from vetline.errors import InputError, NotFound
-from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, score_levels
+from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, keep_bits_for, score_levels
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.blocking import key_views
 from vetline.matching.engine_duckdb import _arrow, compare_registered, levels_of_pairs
@@ -165,7 +165,7 @@ class ReferenceIndex:
             con.register("L", _arrow(build_features(left)))
             for stmt in key_views("L", "unnest"):
                 con.execute(stmt)
-            levels = compare_registered(con, dedupe=False)
+            levels = compare_registered(con, dedupe=False, keep_bits=keep_bits_for(threshold))
             if levels.empty:
                 return pd.DataFrame(columns=HIT_COLUMNS)
             wanted = pd.DataFrame({"idx": np.unique(levels["r"].to_numpy())})
