@@ -1,0 +1,34 @@
+"""The column-wise (Arrow) phone normaliser equals the scalar one, value by value."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vetline.people import normalise_phone
+from vetline.people.phones import normalise_phones
+
+_PHONES = st.one_of(
+    st.text(alphabet="0123456789 +()-./", max_size=18),
+    st.builds(
+        lambda p, d: p + d,
+        st.sampled_from(["", "+44 ", "+44", "0044", "44", "(0)", "+44 (0)", " 0", "00"]),
+        st.text(alphabet="0123456789 ", max_size=13),
+    ),
+    st.text(alphabet="0123456789 +\t\u0663x", max_size=12),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PHONES, max_size=30))
+def test_phones_column_wise_equal_the_scalar_normaliser(values: list[str]) -> None:
+    assert normalise_phones(values) == [normalise_phone(v) for v in values]
+
+
+def test_column_wise_phone_normaliser_on_typical_values() -> None:
+    assert normalise_phones(["+44 (0)114 496 0000", "0044 7700 900123", "123"]) == [
+        "01144960000",
+        "07700900123",
+        "",
+    ]
