@@ -15,7 +15,12 @@ import pytest
 from vetline.matching import dedupe_frame, screen_frames
 from vetline.matching.api import keep_bits_for, score_levels
 from vetline.matching.blocking import candidate_pairs_sql, key_views
-from vetline.matching.engine_duckdb import _arrow
+from vetline.matching.engine_duckdb import (
+    _TEXT_LIST_MACROS,
+    _arrow,
+    _text_lists_view,
+    levels_of_pairs,
+)
 from vetline.matching.engines import compare_levels
 from vetline.matching.features import build_features
 from vetline.synth import generate
@@ -131,3 +136,62 @@ def test_keep_bits_is_the_threshold_in_bits() -> None:
     assert keep_bits_for(0.5) < 0.0  # never above the exact bound
     bits = keep_bits_for(0.05)
     assert bits is not None and 1 / (1 + 2 ** (-bits)) <= 0.05
+
+
+def test_levels_on_text_lists_equal_levels_on_lists(synth: dict[str, pd.DataFrame]) -> None:
+    # hyphenated, double-barrelled and middle names, nicknames: every list comparison
+    extra = pd.DataFrame(
+        {
+            "id": ["x1", "x2", "x3", "x4", "x5"],
+            "first_name": ["Mary Ann", "Bob", "J R", "Robert James", "Ann"],
+            "last_name": ["Jones-Hall", "Hall Jones", "Smith", "Van der Berg", "Hall"],
+        }
+    )
+    left = pd.concat([synth["applications"], extra], ignore_index=True)
+    right = pd.concat([synth["members"], extra], ignore_index=True)
+    con = duckdb.connect()
+    try:
+        con.register("L", _arrow(build_features(left)))
+        con.register("R", _arrow(build_features(right)))
+        for side in ("L", "R"):
+            for stmt in key_views(side, "unnest"):
+                con.execute(stmt)
+            _text_lists_view(con, side)
+        for stmt in _TEXT_LIST_MACROS:
+            con.execute(stmt)
+        con.execute(f"CREATE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=False)}")
+        plain = levels_of_pairs(con, prefilter=False)
+        text = levels_of_pairs(con, prefilter=False, text_lists=True)
+    finally:
+        con.close()
+    key = ["l", "r"]
+    plain = plain.sort_values(key, ignore_index=True)
+    text = text.sort_values(key, ignore_index=True)
+    assert len(plain) > 1000
+    assert (plain["first_name"] == 3).any() and (plain["last_name"] == 3).any()
+    pd.testing.assert_frame_equal(plain, text)
+
+
+def test_text_list_macros_match_list_functions() -> None:
+    con = duckdb.connect()
+    try:
+        for stmt in _TEXT_LIST_MACROS:
+            con.execute(stmt)
+        cases = [[], ["a"], ["a", "b"], ["b", "c"], ["ab"], ["a b", "c"], ["c", "a"]]
+        for a in cases:
+            for b in cases:
+                sa = "|" + "|".join(a) + "|" if a else ""
+                sb = "|" + "|".join(b) + "|" if b else ""
+                got = con.execute(
+                    "SELECT vl_overlap(?, ?), vl_all(?, ?), list_has_any(?::VARCHAR[], "
+                    "?::VARCHAR[]), list_has_all(?::VARCHAR[], ?::VARCHAR[])",
+                    [sa, sb, sa, sb, a, b, a, b],
+                ).fetchall()[0]
+                assert got[0] == got[2] and got[1] == got[3], (a, b)
+            for x in ("a", "b", "ab", "a b", "", "c"):
+                got = con.execute(
+                    "SELECT vl_has(?, ?), list_contains(?::VARCHAR[], ?)", [sa, x, a, x]
+                ).fetchall()[0]
+                assert got[0] == got[1], (a, x)
+    finally:
+        con.close()

@@ -23,6 +23,40 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# The list columns of the features, as the level SQL sees them in `compare`: one string
+# "|a|b|" ("" for an empty list). Folded names hold letters, digits and spaces only, so "|"
+# cannot occur inside an element. Strings are cheaper than lists to carry through the pair
+# joins, and membership is a substring test.
+LIST_COLUMNS = ("fn_mid", "fn_keys", "ln_keys")
+_TEXT_LIST_MACROS = (
+    "CREATE OR REPLACE TEMP MACRO vl_has(s, x) AS contains(s, '|' || x || '|')",
+    "CREATE OR REPLACE TEMP MACRO vl_items(s) AS "
+    "CASE WHEN s = '' THEN []::VARCHAR[] ELSE string_split(s[2:-2], '|') END",
+    # one side a single element (the usual case): a substring test; else compare the items
+    "CREATE OR REPLACE TEMP MACRO vl_overlap(a, b) AS CASE WHEN a = '' OR b = '' THEN false "
+    "WHEN a = b THEN true WHEN NOT contains(a[2:-2], '|') THEN contains(b, a) "
+    "WHEN NOT contains(b[2:-2], '|') THEN contains(a, b) "
+    "ELSE list_has_any(vl_items(a), vl_items(b)) END",
+    "CREATE OR REPLACE TEMP MACRO vl_all(a, b) AS list_has_all(vl_items(a), vl_items(b))",
+)
+TEXT_LIST_DIALECT = {
+    **DUCKDB_DIALECT,
+    "has": "vl_has",
+    "overlap": "vl_overlap",
+    "all": "vl_all",
+}
+
+
+def _text_lists_view(con: duckdb.DuckDBPyConnection, side: str) -> None:
+    encoded = ", ".join(
+        f"CASE WHEN len({c}) = 0 THEN '' ELSE '|' || array_to_string({c}, '|') || '|' END AS {c}"
+        for c in LIST_COLUMNS
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {side}_text AS SELECT * REPLACE ({encoded}) FROM {side}"
+    )
+
+
 def _arrow(features: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(features, preserve_index=False)
 
@@ -47,7 +81,12 @@ def compare(
         for side in ("L", "R"):
             for stmt in key_views(side, "unnest"):
                 con.execute(stmt)
-        return compare_registered(con, dedupe=dedupe, prefilter=prefilter, keep_bits=keep_bits)
+            _text_lists_view(con, side)
+        for stmt in _TEXT_LIST_MACROS:
+            con.execute(stmt)
+        return compare_registered(
+            con, dedupe=dedupe, prefilter=prefilter, keep_bits=keep_bits, text_lists=True
+        )
     finally:
         con.close()
 
@@ -58,10 +97,14 @@ def compare_registered(
     dedupe: bool = False,
     prefilter: bool = True,
     keep_bits: float | None = None,
+    text_lists: bool = False,
 ) -> pd.DataFrame:
-    """Blocking and levels on a connection where L, R and their key views already exist."""
+    """Blocking and levels on a connection where L, R and their key views already exist
+    (and, with `text_lists`, the L_text / R_text views and their macros)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
-    return levels_of_pairs(con, prefilter=prefilter, keep_bits=keep_bits, dedupe=dedupe)
+    return levels_of_pairs(
+        con, prefilter=prefilter, keep_bits=keep_bits, dedupe=dedupe, text_lists=text_lists
+    )
 
 
 def levels_of_pairs(
@@ -70,8 +113,10 @@ def levels_of_pairs(
     prefilter: bool = True,
     keep_bits: float | None = None,
     dedupe: bool = False,
+    text_lists: bool = False,
 ) -> pd.DataFrame:
-    """Level codes for the pairs in table `pairs` (l, r) of tables L and R.
+    """Level codes for the pairs in table `pairs` (l, r) of tables L and R (with
+    `text_lists`: of the views L_text and R_text, list columns as "|a|b|" strings).
 
     `keep_bits` (a pair's own log2 odds that could still reach the caller's threshold): only
     pairs that can become hits are returned, with every pair competing with them. Competition
@@ -82,9 +127,12 @@ def levels_of_pairs(
     Most candidate pairs are far below any review threshold: this keeps them out of pandas.
     """
     model = shipped_model()
+    dialect, left, right = (
+        (TEXT_LIST_DIALECT, "L_text", "R_text") if text_lists else (DUCKDB_DIALECT, "L", "R")
+    )
     levels = (
-        f"SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
-        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx"
+        f"SELECT p.l, p.r, {level_select(dialect)} "
+        f"FROM pairs p JOIN {left} l ON p.l = l.idx JOIN {right} r ON p.r = r.idx"
     )
     floor = f"WHERE {raw_log2_odds_sql(model)} >= {PAIR_FLOOR_BITS!r}" if prefilter else ""
     query = f"SELECT * FROM ({levels}) x {floor}"
