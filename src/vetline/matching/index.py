@@ -168,15 +168,15 @@ class ReferenceIndex:
             levels = compare_registered(con, dedupe=False, keep_bits=keep_bits_for(threshold))
             if levels.empty:
                 return pd.DataFrame(columns=HIT_COLUMNS)
-            wanted = pd.DataFrame({"idx": np.unique(levels["r"].to_numpy())})
-            con.register("wanted", wanted)
+            # the stored rows these pairs need, in idx order; `inverse` numbers them 0..n-1
+            wanted_idx, inverse = np.unique(levels["r"].to_numpy(), return_inverse=True)
+            con.register("wanted", pd.DataFrame({"idx": wanted_idx}))
             right = con.execute(
                 "SELECT r.* FROM records r JOIN wanted w USING (idx) ORDER BY r.idx"
             ).df()
         finally:
             con.close()
-        position = pd.Series(np.arange(len(right)), index=right["idx"].to_numpy())
-        levels["r"] = position.loc[levels["r"].to_numpy()].to_numpy()
+        levels["r"] = inverse.astype(np.int64)
         if LIST_COLUMN in right.columns:
             levels["r_list"] = right[LIST_COLUMN].astype(str).to_numpy()[levels["r"].to_numpy()]
         return score_levels(levels, left, right.drop(columns=["idx"]), threshold=threshold)
