@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vetline.people import normalise_phone
+from vetline.people import house_number, normalise_address, normalise_phone
+from vetline.people.addresses import number_and_key
 from vetline.people.phones import normalise_phones
 
 _PHONES = st.one_of(
@@ -32,3 +33,18 @@ def test_column_wise_phone_normaliser_on_typical_values() -> None:
         "07700900123",
         "",
     ]
+
+
+def _key_as_first_written(normalised: str) -> str:
+    tokens = normalised.split()
+    number = house_number(normalised)
+    if not number:
+        return ""
+    at = len(tokens) - 1 - tokens[::-1].index(number)
+    return " ".join(tokens[at : at + 2])
+
+
+@given(st.text(alphabet="0123456789abc flat,.-/", max_size=30))
+def test_number_and_key_in_one_pass(text: str) -> None:
+    a = normalise_address(text)
+    assert number_and_key(a) == (house_number(a), _key_as_first_written(a))

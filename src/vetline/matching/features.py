@@ -23,7 +23,7 @@ from vetline.people import (
     parse_last_name,
     parse_postcode,
 )
-from vetline.people.addresses import address_key, house_number
+from vetline.people.addresses import number_and_key
 from vetline.people.phones import normalise_phones
 
 PERSON_FIELDS = (
@@ -118,7 +118,7 @@ def _postcode(text: str) -> tuple[str, str, str, str]:
 
 def _address(text: str) -> tuple[str, str, str]:
     a = normalise_address(text)
-    return a, house_number(a), address_key(a)
+    return (a, *number_and_key(a))
 
 
 def _dob_parts(value: object) -> tuple[Any, ...]:
