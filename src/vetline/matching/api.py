@@ -59,6 +59,19 @@ def keep_bits_for(threshold: float) -> float | None:
     return float(np.log2(threshold / (1.0 - threshold))) - 1e-6
 
 
+def _group_codes(levels: pd.DataFrame) -> np.ndarray:
+    """One integer 0..k-1 per (applicant, list) group of the pairs (per applicant without
+    `r_list`): counting by integer codes is exact and much cheaper than a pandas groupby."""
+    key = levels["l"].to_numpy().astype(np.int64)
+    if "r_list" in levels.columns:
+        lists = levels["r_list"].to_numpy()
+        if not np.issubdtype(lists.dtype, np.integer):
+            lists = pd.factorize(lists)[0]
+        key = key * (int(lists.max()) + 1) + lists.astype(np.int64)
+    codes: np.ndarray = pd.factorize(key)[0]
+    return codes
+
+
 def score_levels(
     levels: pd.DataFrame,
     left: pd.DataFrame,
@@ -78,13 +91,9 @@ def score_levels(
     rivals = np.zeros(len(levels), dtype=np.int64)
     if "r_compete" in levels.columns:
         strong = (np.exp2(np.clip(raw, -60, 60)) >= 0.01) & levels["r_compete"].to_numpy(bool)
-        keys = ["l", "r_list"] if "r_list" in levels.columns else ["l"]
-        counts = (
-            pd.Series(strong.astype(np.int64))
-            .groupby([levels[k].to_numpy() for k in keys])
-            .transform("sum")
-        )
-        rivals = np.maximum(counts.to_numpy() - strong.astype(np.int64), 0)
+        group = _group_codes(levels)
+        counts = np.bincount(group, weights=strong).astype(np.int64)[group]
+        rivals = np.maximum(counts - strong.astype(np.int64), 0)
     keep = scores >= threshold
     levels = levels.loc[keep].reset_index(drop=True)
     scores = scores[keep]
@@ -154,7 +163,8 @@ def screen_frames(
         keep_bits=keep_bits_for(threshold),
     )
     if LIST_COLUMN in right.columns and not levels.empty:
-        lists = right[LIST_COLUMN].astype(str).to_numpy()
+        # integer codes group exactly as the names do, without 10M+ Python strings
+        lists = pd.factorize(right[LIST_COLUMN].astype(str))[0]
         levels["r_list"] = lists[levels["r"].to_numpy()]
     return score_levels(levels, left, right, threshold=threshold)
 

@@ -178,7 +178,8 @@ class ReferenceIndex:
             con.close()
         levels["r"] = inverse.astype(np.int64)
         if LIST_COLUMN in right.columns:
-            levels["r_list"] = right[LIST_COLUMN].astype(str).to_numpy()[levels["r"].to_numpy()]
+            lists = pd.factorize(right[LIST_COLUMN].astype(str))[0]  # codes group as names do
+            levels["r_list"] = lists[levels["r"].to_numpy()]
         return score_levels(levels, left, right.drop(columns=["idx"]), threshold=threshold)
 
     def screen_one(
