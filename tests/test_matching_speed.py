@@ -6,16 +6,21 @@ every kind of corruption, namesake and household in it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vetline.matching import dedupe_frame, screen_frames
 from vetline.matching.api import keep_bits_for, score_levels
 from vetline.matching.blocking import candidate_pairs_sql, key_views
+from vetline.matching.comparisons import FIELDS
 from vetline.matching.engine_duckdb import (
+    _DL_MACRO,
     _TEXT_LIST_MACROS,
     _arrow,
     _text_lists_view,
@@ -195,3 +200,29 @@ def test_text_list_macros_match_list_functions() -> None:
                 assert got[0] == got[1], (a, x)
     finally:
         con.close()
+
+
+_WORDS = st.text(alphabet="abcdeé", max_size=7)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WORDS, _WORDS), min_size=1, max_size=40))
+def test_dl_shortcut_is_exact_up_to_one_edit(pairs: list[tuple[str, str]]) -> None:
+    con = duckdb.connect()
+    try:
+        con.execute(_DL_MACRO)
+        con.register("p", pd.DataFrame(pairs, columns=["a", "b"]))
+        rows = con.execute("SELECT vl_dl(a, b), damerau_levenshtein(a, b), a, b FROM p").fetchall()
+    finally:
+        con.close()
+    for fast, full, a, b in rows:
+        assert (fast <= 1) == (full <= 1), (a, b)
+        assert fast == full if full <= 1 else 2 <= fast <= full, (a, b)
+
+
+def test_levels_ask_only_whether_the_edit_distance_is_at_most_one() -> None:
+    # vl_dl is exact only up to 1: any other use of {dl} in the level SQL needs a new look
+    for f in FIELDS:
+        uses = re.findall(r"\{dl\}\([^()]*\)\s*(<=|<|>=|>|=|<>|!=)\s*(\d+)", f.sql)
+        assert len(uses) == f.sql.count("{dl}"), f.name
+        assert all(use == ("<=", "1") for use in uses), (f.name, uses)

@@ -28,6 +28,23 @@ def _connect() -> duckdb.DuckDBPyConnection:
 # cannot occur inside an element. Strings are cheaper than lists to carry through the pair
 # joins, and membership is a substring test.
 LIST_COLUMNS = ("fn_mid", "fn_keys", "ln_keys")
+# Damerau-Levenshtein is by far the dearest function of the level SQL (about ten times
+# Jaro-Winkler), and the levels only ask whether it is at most 1. `vl_dl` is the exact distance
+# whenever that is 0 or 1, and otherwise a lower bound of at least 2, found without the full
+# computation for non-empty ASCII strings: lengths two apart; equal lengths differing in other
+# than two places (one edit of equal-length strings is a substitution or a swap of
+# neighbours); lengths one apart with first and last characters both different (one deletion
+# keeps one of them).
+_DL_MACRO = (
+    "CREATE OR REPLACE TEMP MACRO vl_dl(a, b) AS CASE "
+    "WHEN strlen(a) <> length(a) OR strlen(b) <> length(b) OR a = '' OR b = '' "
+    "THEN damerau_levenshtein(a, b) "
+    "WHEN abs(strlen(a) - strlen(b)) >= 2 THEN abs(strlen(a) - strlen(b)) "
+    "WHEN strlen(a) = strlen(b) THEN CASE WHEN mismatches(a, b) = 2 "
+    "THEN damerau_levenshtein(a, b) ELSE least(mismatches(a, b), 2) END "
+    "WHEN a[1] <> b[1] AND a[-1] <> b[-1] THEN 2 "
+    "ELSE damerau_levenshtein(a, b) END"
+)
 _TEXT_LIST_MACROS = (
     "CREATE OR REPLACE TEMP MACRO vl_has(s, x) AS contains(s, '|' || x || '|')",
     "CREATE OR REPLACE TEMP MACRO vl_items(s) AS "
@@ -38,12 +55,14 @@ _TEXT_LIST_MACROS = (
     "WHEN NOT contains(b[2:-2], '|') THEN contains(a, b) "
     "ELSE list_has_any(vl_items(a), vl_items(b)) END",
     "CREATE OR REPLACE TEMP MACRO vl_all(a, b) AS list_has_all(vl_items(a), vl_items(b))",
+    _DL_MACRO,
 )
 TEXT_LIST_DIALECT = {
     **DUCKDB_DIALECT,
     "has": "vl_has",
     "overlap": "vl_overlap",
     "all": "vl_all",
+    "dl": "vl_dl",
 }
 
 
