@@ -11,6 +11,7 @@ time) of 200 single-applicant screenings (vetline.matching.lookup).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -45,11 +46,12 @@ def main() -> None:
     index = ReferenceIndex.open(args.index)
     if not args.single_only:
         day = apps.head(13_000)
-        t = time.perf_counter()
+        t, cpu0 = time.perf_counter(), time.process_time()
         hits = index.screen(day)
         print(
             f"one day's intake: {len(day):,} applications, {len(hits):,} hits in "
-            f"{time.perf_counter() - t:.1f}s"
+            f"{time.perf_counter() - t:.1f}s ({time.process_time() - cpu0:.1f}s CPU, all "
+            f"threads; load {os.getloadavg()[0]:.1f})"
         )
     index.close()
     t = time.perf_counter()

@@ -5,13 +5,15 @@
 
 CSV in to hits out: read the files, screen the applications against every reference list (one
 call, `list` column) and the membership, dedupe the applications; prints wall time per step,
-peak memory (max RSS) and hit counts. `--intake` reads the files with intake's validating
+peak memory (max RSS), CPU seconds (less sensitive than wall time to other jobs on a shared
+machine) and hit counts. `--intake` reads the files with intake's validating
 readers (what `vetline screen` does) instead of plain pandas.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -63,7 +65,11 @@ def main() -> None:
     t4 = time.perf_counter()
     print(f"applications among themselves: {len(dup_hits):,} hits in {t4 - t3:.1f}s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(f"TOTAL CSV in to hits out: {t4 - t0:.1f}s wall, peak RSS {peak:.2f} GB")
+    cpu = time.process_time()
+    print(
+        f"TOTAL CSV in to hits out: {t4 - t0:.1f}s wall ({cpu:.1f}s CPU, all threads), "
+        f"peak RSS {peak:.2f} GB, load {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -548,3 +548,41 @@ def test_each_corruption_changes_the_record_when_it_applies(corruptor: Corruptor
         assert rec["first_name"].strip() and rec["last_name"].strip()
         applied += 1
     assert applied, f"{op} applies to none of the sample records"
+
+
+_ON = date(2026, 5, 1)
+_ON_DAYS = _ON.toordinal() - date(1970, 1, 1).toordinal()
+
+
+@given(st.integers(17, 99), st.integers(0, 364), st.integers(0, 2**32))
+def test_a_household_member_is_born_on_a_date_intake_accepts(
+    age: int, day_of_year: int, seed: int
+) -> None:
+    from vetline.intake.values import parse_birth_date
+    from vetline.synth.plant import relative_dob
+
+    base = _ON_DAYS - int(age * 365.25) - day_of_year
+    born = date(1970, 1, 1) + timedelta(days=relative_dob(random.Random(seed), base, _ON_DAYS))
+    parse_birth_date(born.isoformat(), today=_ON)  # raises if before 1900 or in the future
+    assert (_ON - born).days >= 17 * 365
+
+
+def test_only_impossible_relatives_are_drawn_again() -> None:
+    from vetline.synth.plant import _draw_relative_dob, relative_dob
+
+    earliest = date(1900, 1, 1).toordinal() - date(1970, 1, 1).toordinal()
+    old = _ON_DAYS - int(93 * 365.25)  # a 93-year-old: a parent would be born before 1900
+    redrawn = 0
+    for seed in range(300):
+        first = _draw_relative_dob(random.Random(seed), old, _ON_DAYS)
+        py = random.Random(seed)
+        got = relative_dob(py, old, _ON_DAYS)
+        plain = random.Random(seed)
+        _draw_relative_dob(plain, old, _ON_DAYS)
+        assert py.random() == plain.random()  # the caller's generator advanced the same
+        if first >= earliest:
+            assert got == first  # a possible draw is kept as it was
+        else:
+            redrawn += 1
+            assert got >= earliest and got != old
+    assert redrawn > 0  # the old parent case does occur and is redrawn

@@ -37,9 +37,39 @@ def _check(frame: pd.DataFrame, name: str) -> None:
 
 
 def _records(frame: pd.DataFrame, positions: np.ndarray) -> list[dict[str, Any]]:
+    """The person fields of the rows at `positions`, one dict per row (for explanations).
+
+    Values as `to_dict("records")` gives them (NaN for a missing float, numpy scalars boxed),
+    built from object columns directly: several times faster for 100k+ hits.
+    """
     cols = [c for c in PERSON_FIELDS if c in frame.columns]
-    sub = frame.iloc[positions][cols]
-    return sub.to_dict("records")  # type: ignore[no-any-return]
+    arrays = [frame[c].to_numpy(dtype=object)[positions].tolist() for c in cols]
+    return [dict(zip(cols, values, strict=True)) for values in zip(*arrays, strict=True)]
+
+
+def keep_bits_for(threshold: float) -> float | None:
+    """The lowest own log2 odds of a pair that can still score `threshold` (None: keep all).
+
+    Slightly below the exact value, so rounding never loses a pair at the threshold.
+    """
+    if not threshold > 0.0:
+        return None
+    if threshold >= 1.0:
+        return 60.0 - 1e-6  # probability() clips at 60 bits
+    return float(np.log2(threshold / (1.0 - threshold))) - 1e-6
+
+
+def _group_codes(levels: pd.DataFrame) -> np.ndarray:
+    """One integer 0..k-1 per (applicant, list) group of the pairs (per applicant without
+    `r_list`): counting by integer codes is exact and much cheaper than a pandas groupby."""
+    key = levels["l"].to_numpy().astype(np.int64)
+    if "r_list" in levels.columns:
+        lists = levels["r_list"].to_numpy()
+        if not np.issubdtype(lists.dtype, np.integer):
+            lists = pd.factorize(lists)[0]
+        key = key * (int(lists.max()) + 1) + lists.astype(np.int64)
+    codes: np.ndarray = pd.factorize(key)[0]
+    return codes
 
 
 def score_levels(
@@ -61,13 +91,9 @@ def score_levels(
     rivals = np.zeros(len(levels), dtype=np.int64)
     if "r_compete" in levels.columns:
         strong = (np.exp2(np.clip(raw, -60, 60)) >= 0.01) & levels["r_compete"].to_numpy(bool)
-        keys = ["l", "r_list"] if "r_list" in levels.columns else ["l"]
-        counts = (
-            pd.Series(strong.astype(np.int64))
-            .groupby([levels[k].to_numpy() for k in keys])
-            .transform("sum")
-        )
-        rivals = np.maximum(counts.to_numpy() - strong.astype(np.int64), 0)
+        group = _group_codes(levels)
+        counts = np.bincount(group, weights=strong).astype(np.int64)[group]
+        rivals = np.maximum(counts - strong.astype(np.int64), 0)
     keep = scores >= threshold
     levels = levels.loc[keep].reset_index(drop=True)
     scores = scores[keep]
@@ -130,9 +156,15 @@ def screen_frames(
     _check(right, "right")
     if left.empty or right.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
-    levels = compare_levels(build_features(left), build_features(right), engine=engine)
+    levels = compare_levels(
+        build_features(left),
+        build_features(right),
+        engine=engine,
+        keep_bits=keep_bits_for(threshold),
+    )
     if LIST_COLUMN in right.columns and not levels.empty:
-        lists = right[LIST_COLUMN].astype(str).to_numpy()
+        # integer codes group exactly as the names do, without 10M+ Python strings
+        lists = pd.factorize(right[LIST_COLUMN].astype(str))[0]
         levels["r_list"] = lists[levels["r"].to_numpy()]
     return score_levels(levels, left, right, threshold=threshold)
 
@@ -152,7 +184,7 @@ def dedupe_frame(
     if len(records) < 2:
         return pd.DataFrame(columns=HIT_COLUMNS)
     features = build_features(records)
-    levels = compare_levels(features, None, engine=engine)
+    levels = compare_levels(features, None, engine=engine, keep_bits=keep_bits_for(threshold))
     # the other records sharing the name, not counting the left record itself
     levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
     # identical applications are the duplicates sought: no one-person-one-entry competition

@@ -16,8 +16,10 @@ RULES: dict[str, str] = {
     # same surname (or surname part) and my first name is one of your name variants (incl. exact)
     "surname+name variant": "SELECT a.idx AS l, b.idx AS r FROM L_ln a JOIN R_lv b "
     "ON a.lnk = b.lnk AND a.fn = b.fnk",
+    # (pairs with the same first name are already found by the rule above: a name is always
+    # one of its own variants; leaving them out here only saves the DISTINCT work)
     "surname+name variant (reverse)": "SELECT a.idx AS l, b.idx AS r FROM L_lv a JOIN R_ln b "
-    "ON a.lnk = b.lnk AND a.fnk = b.fn",
+    "ON a.lnk = b.lnk AND a.fnk = b.fn AND a.fn <> b.fn",
     # initials only on one side
     "surname+initial": "SELECT a.idx AS l, b.idx AS r FROM (SELECT * FROM L_ln WHERE "
     "length(fn) = 1) a JOIN R_ln b ON a.lnk = b.lnk AND a.fn_init = b.fn_init",
@@ -25,10 +27,11 @@ RULES: dict[str, str] = {
     "R_ln WHERE length(fn) = 1) b ON a.lnk = b.lnk AND a.fn_init = b.fn_init",
     # a typo in the first name
     "surname+first name sound": "SELECT a.idx AS l, b.idx AS r FROM L_ln a JOIN R_ln b "
-    "ON a.lnk = b.lnk AND a.fn_sx = b.fn_sx AND a.fn_sx <> ''",
+    "ON a.lnk = b.lnk AND a.fn_sx = b.fn_sx AND a.fn_sx <> '' AND a.fn <> b.fn",
     # a typo in the surname
+    # (the same surname too is the first rule's exact case)
     "first name+surname sound": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "
-    "ON a.fn = b.fn AND a.ln_sx = b.ln_sx AND a.fn <> '' AND a.ln_sx <> ''",
+    "ON a.fn = b.fn AND a.ln_sx = b.ln_sx AND a.fn <> '' AND a.ln_sx <> '' AND a.ln <> b.ln",
     # first and last name swapped
     "swapped names": "SELECT a.idx AS l, b.idx AS r FROM L a JOIN R b "
     "ON a.fn = b.ln AND a.ln = b.fn AND a.fn <> '' AND a.ln <> ''",

@@ -23,16 +23,75 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# The list columns of the features, as the level SQL sees them in `compare`: one string
+# "|a|b|" ("" for an empty list). Folded names hold letters, digits and spaces only, so "|"
+# cannot occur inside an element. Strings are cheaper than lists to carry through the pair
+# joins, and membership is a substring test.
+LIST_COLUMNS = ("fn_mid", "fn_keys", "ln_keys")
+# Damerau-Levenshtein is by far the dearest function of the level SQL (about ten times
+# Jaro-Winkler), and the levels only ask whether it is at most 1. `vl_dl` is the exact distance
+# whenever that is 0 or 1, and otherwise a lower bound of at least 2, found without the full
+# computation for non-empty ASCII strings: lengths two apart; equal lengths differing in other
+# than two places (one edit of equal-length strings is a substitution or a swap of
+# neighbours); lengths one apart with first and last characters both different (one deletion
+# keeps one of them).
+_DL_MACRO = (
+    "CREATE OR REPLACE TEMP MACRO vl_dl(a, b) AS CASE "
+    "WHEN strlen(a) <> length(a) OR strlen(b) <> length(b) OR a = '' OR b = '' "
+    "THEN damerau_levenshtein(a, b) "
+    "WHEN abs(strlen(a) - strlen(b)) >= 2 THEN abs(strlen(a) - strlen(b)) "
+    "WHEN strlen(a) = strlen(b) THEN CASE WHEN mismatches(a, b) = 2 "
+    "THEN damerau_levenshtein(a, b) ELSE least(mismatches(a, b), 2) END "
+    "WHEN a[1] <> b[1] AND a[-1] <> b[-1] THEN 2 "
+    "ELSE damerau_levenshtein(a, b) END"
+)
+_TEXT_LIST_MACROS = (
+    "CREATE OR REPLACE TEMP MACRO vl_has(s, x) AS contains(s, '|' || x || '|')",
+    "CREATE OR REPLACE TEMP MACRO vl_items(s) AS "
+    "CASE WHEN s = '' THEN []::VARCHAR[] ELSE string_split(s[2:-2], '|') END",
+    # one side a single element (the usual case): a substring test; else compare the items
+    "CREATE OR REPLACE TEMP MACRO vl_overlap(a, b) AS CASE WHEN a = '' OR b = '' THEN false "
+    "WHEN a = b THEN true WHEN NOT contains(a[2:-2], '|') THEN contains(b, a) "
+    "WHEN NOT contains(b[2:-2], '|') THEN contains(a, b) "
+    "ELSE list_has_any(vl_items(a), vl_items(b)) END",
+    "CREATE OR REPLACE TEMP MACRO vl_all(a, b) AS list_has_all(vl_items(a), vl_items(b))",
+    _DL_MACRO,
+)
+TEXT_LIST_DIALECT = {
+    **DUCKDB_DIALECT,
+    "has": "vl_has",
+    "overlap": "vl_overlap",
+    "all": "vl_all",
+    "dl": "vl_dl",
+}
+
+
+def _text_lists_view(con: duckdb.DuckDBPyConnection, side: str) -> None:
+    encoded = ", ".join(
+        f"CASE WHEN len({c}) = 0 THEN '' ELSE '|' || array_to_string({c}, '|') || '|' END AS {c}"
+        for c in LIST_COLUMNS
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {side}_text AS SELECT * REPLACE ({encoded}) FROM {side}"
+    )
+
+
 def _arrow(features: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(features, preserve_index=False)
 
 
 def compare(
-    left: pd.DataFrame, right: pd.DataFrame | None, *, dedupe: bool = False, prefilter: bool = True
+    left: pd.DataFrame,
+    right: pd.DataFrame | None,
+    *,
+    dedupe: bool = False,
+    prefilter: bool = True,
+    keep_bits: float | None = None,
 ) -> pd.DataFrame:
     """Return candidate pairs (l, r positions) with one level code per field.
 
-    With `dedupe=True`, `right` is ignored and `left` is compared with itself.
+    With `dedupe=True`, `right` is ignored and `left` is compared with itself. `keep_bits`:
+    see `levels_of_pairs`.
     """
     con = _connect()
     try:
@@ -41,35 +100,92 @@ def compare(
         for side in ("L", "R"):
             for stmt in key_views(side, "unnest"):
                 con.execute(stmt)
-        return compare_registered(con, dedupe=dedupe, prefilter=prefilter)
+            _text_lists_view(con, side)
+        for stmt in _TEXT_LIST_MACROS:
+            con.execute(stmt)
+        return compare_registered(
+            con, dedupe=dedupe, prefilter=prefilter, keep_bits=keep_bits, text_lists=True
+        )
     finally:
         con.close()
 
 
 def compare_registered(
-    con: duckdb.DuckDBPyConnection, *, dedupe: bool = False, prefilter: bool = True
+    con: duckdb.DuckDBPyConnection,
+    *,
+    dedupe: bool = False,
+    prefilter: bool = True,
+    keep_bits: float | None = None,
+    text_lists: bool = False,
 ) -> pd.DataFrame:
-    """Blocking and levels on a connection where L, R and their key views already exist."""
+    """Blocking and levels on a connection where L, R and their key views already exist
+    (and, with `text_lists`, the L_text / R_text views and their macros)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
-    return levels_of_pairs(con, prefilter=prefilter)
-
-
-def levels_query(*, prefilter: bool = True) -> str:
-    """The SQL giving level codes for the pairs in table `pairs` (l, r) of tables L and R."""
-    return (
-        f"SELECT * FROM (SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
-        "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx) x "
-        + (
-            f"WHERE {raw_log2_odds_sql(shipped_model())} >= {PAIR_FLOOR_BITS!r}"
-            if prefilter
-            else ""
-        )
+    return levels_of_pairs(
+        con, prefilter=prefilter, keep_bits=keep_bits, dedupe=dedupe, text_lists=text_lists
     )
 
 
-def levels_of_pairs(con: duckdb.DuckDBPyConnection, *, prefilter: bool = True) -> pd.DataFrame:
-    """Level codes for the pairs in table `pairs` (l, r) of tables L and R."""
-    query = levels_query(prefilter=prefilter)
+def levels_query(
+    *,
+    prefilter: bool = True,
+    keep_bits: float | None = None,
+    dedupe: bool = False,
+    text_lists: bool = False,
+) -> str:
+    """The SQL giving level codes for the pairs in table `pairs` (l, r) of tables L and R
+    (with `text_lists`: of the views L_text and R_text, list columns as "|a|b|" strings).
+
+    `keep_bits` (a pair's own log2 odds that could still reach the caller's threshold): only
+    pairs that can become hits are returned, with every pair competing with them. Competition
+    only lowers a score, so a pair whose own odds are below the threshold is never a hit; with
+    competition (one person, one entry) all pairs of a left record that has such a candidate
+    are kept, so the competition sums stay exactly what they were. In `dedupe` mode nothing
+    competes and the name count excludes the record itself (as `dedupe_frame` scores it).
+    Most candidate pairs are far below any review threshold: this keeps them out of pandas.
+    """
+    model = shipped_model()
+    dialect, left, right = (
+        (TEXT_LIST_DIALECT, "L_text", "R_text") if text_lists else (DUCKDB_DIALECT, "L", "R")
+    )
+    levels = (
+        f"SELECT p.l, p.r, {level_select(dialect)} "
+        f"FROM pairs p JOIN {left} l ON p.l = l.idx JOIN {right} r ON p.r = r.idx"
+    )
+    floor = f"WHERE {raw_log2_odds_sql(model)} >= {PAIR_FLOOR_BITS!r}" if prefilter else ""
+    query = f"SELECT * FROM ({levels}) x {floor}"
+    if keep_bits is not None:
+        bound = f"{raw_log2_odds_sql(model)} >= {float(keep_bits)!r}"
+        if dedupe:
+            # the bound sees the dedupe name count; the rows keep the engine's own
+            own = (
+                "SELECT * REPLACE (greatest(r_name_n - 1, 1) AS r_name_n), r_name_n AS kept_n "
+                f"FROM ({query}) y"
+            )
+            query = (
+                f"SELECT * EXCLUDE (kept_n) REPLACE (kept_n AS r_name_n) FROM ({own}) z "
+                f"WHERE {bound}"
+            )
+        else:
+            query = (
+                f"WITH lv AS MATERIALIZED ({query}) SELECT * FROM lv "
+                f"WHERE l IN (SELECT l FROM lv WHERE {bound})"
+            )
+    return query
+
+
+def levels_of_pairs(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    prefilter: bool = True,
+    keep_bits: float | None = None,
+    dedupe: bool = False,
+    text_lists: bool = False,
+) -> pd.DataFrame:
+    """Level codes for the pairs in table `pairs` (l, r) of tables L and R (see levels_query)."""
+    query = levels_query(
+        prefilter=prefilter, keep_bits=keep_bits, dedupe=dedupe, text_lists=text_lists
+    )
     out = con.sql(query).to_arrow_table().to_pandas()
     for f in FIELDS:
         out[f.name] = out[f.name].astype(np.int8)

@@ -6,7 +6,7 @@ mapped back, so a 1.5M-row reference costs one Python call per distinct value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jellyfish
@@ -18,13 +18,13 @@ from vetline.people import (
     name_variants,
     normalise_address,
     normalise_email,
-    normalise_phone,
     parse_date,
     parse_first_names,
     parse_last_name,
     parse_postcode,
 )
-from vetline.people.addresses import address_key, house_number
+from vetline.people.addresses import number_and_key
+from vetline.people.phones import normalise_phones
 
 PERSON_FIELDS = (
     "first_name",
@@ -87,6 +87,16 @@ def _per_unique(
     return out
 
 
+def _per_unique_columnwise(
+    values: pd.Series, fn: Callable[[Sequence[str]], list[str]]
+) -> pd.Series:
+    """Apply a column-wise normaliser to the distinct values; map the results back."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    table = np.empty(len(uniques), dtype=object)
+    table[:] = fn([str(u) for u in uniques])
+    return pd.Series(table[codes], dtype=object)
+
+
 def _first(text: str) -> tuple[Any, ...]:
     p = parse_first_names(text)
     variants = sorted(name_variants(p.first))
@@ -108,7 +118,7 @@ def _postcode(text: str) -> tuple[str, str, str, str]:
 
 def _address(text: str) -> tuple[str, str, str]:
     a = normalise_address(text)
-    return a, house_number(a), address_key(a)
+    return (a, *number_and_key(a))
 
 
 def _dob_parts(value: object) -> tuple[Any, ...]:
@@ -162,7 +172,7 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
     for name, col in zip(("addr", "addr_no", "addr_key"), cols, strict=True):
         out[name] = col
     (out["email"],) = _per_unique(_text_column(frame, "email"), lambda v: (normalise_email(v),), 1)
-    (out["phone"],) = _per_unique(_text_column(frame, "phone"), lambda v: (normalise_phone(v),), 1)
+    out["phone"] = _per_unique_columnwise(_text_column(frame, "phone"), normalise_phones)
     out["has_other"] = (
         out["dob"].notna()
         | (out["pc"] != "")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from vetline.errors import InputError, NotFound
-from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, score_levels
+from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, keep_bits_for, score_levels
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.blocking import key_views
 from vetline.matching.engine_duckdb import _arrow, compare_registered
@@ -123,20 +123,21 @@ class ReferenceIndex:
             con.register("L", _arrow(build_features(left)))
             for stmt in key_views("L", "unnest"):
                 con.execute(stmt)
-            levels = compare_registered(con, dedupe=False)
+            levels = compare_registered(con, dedupe=False, keep_bits=keep_bits_for(threshold))
             if levels.empty:
                 return pd.DataFrame(columns=HIT_COLUMNS)
-            wanted = pd.DataFrame({"idx": np.unique(levels["r"].to_numpy())})
-            con.register("wanted", wanted)
+            # the stored rows these pairs need, in idx order; `inverse` numbers them 0..n-1
+            wanted_idx, inverse = np.unique(levels["r"].to_numpy(), return_inverse=True)
+            con.register("wanted", pd.DataFrame({"idx": wanted_idx}))
             right = con.execute(
                 "SELECT r.* FROM records r JOIN wanted w USING (idx) ORDER BY r.idx"
             ).df()
         finally:
             con.close()
-        position = pd.Series(np.arange(len(right)), index=right["idx"].to_numpy())
-        levels["r"] = position.loc[levels["r"].to_numpy()].to_numpy()
+        levels["r"] = inverse.astype(np.int64)
         if LIST_COLUMN in right.columns:
-            levels["r_list"] = right[LIST_COLUMN].astype(str).to_numpy()[levels["r"].to_numpy()]
+            lists = pd.factorize(right[LIST_COLUMN].astype(str))[0]  # codes group as names do
+            levels["r_list"] = lists[levels["r"].to_numpy()]
         return score_levels(levels, left, right.drop(columns=["idx"]), threshold=threshold)
 
     def screen_one(

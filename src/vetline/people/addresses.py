@@ -50,9 +50,15 @@ def house_number(normalised: str) -> str:
 def address_key(normalised: str) -> str:
     """House number and the word after it ("flat 3 12 high st sheffield" → "12 high"): the
     part of an address people write the same way whether or not they add flat or town."""
+    return number_and_key(normalised)[1]
+
+
+def number_and_key(normalised: str) -> tuple[str, str]:
+    """`house_number` and `address_key` of a normalised address, in one pass."""
+    found = _NUMBER.findall(normalised)
+    if not found:
+        return "", ""
+    number = str(found[-1])
     tokens = normalised.split()
-    number = house_number(normalised)
-    if not number:
-        return ""
     at = len(tokens) - 1 - tokens[::-1].index(number)
-    return " ".join(tokens[at : at + 2])
+    return number, " ".join(tokens[at : at + 2])

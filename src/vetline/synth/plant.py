@@ -127,11 +127,7 @@ def plant_lookalikes(
             while first == int(base["first"]):
                 first = int(pool.draw(rng, 1)[0])
             new.update(sex=sex, first=first, middle=-1)
-            kind = py.random()
-            years = py.uniform(-6, 6) if kind < 0.55 else py.choice([-1, 1]) * py.uniform(20, 35)
-            new["dob"] = int(base["dob"]) + int(years * 365.25) + py.choice([-1, 1]) * 90
-            if on_days - int(new["dob"]) < 17 * 365:  # too young for any list: a parent instead
-                new["dob"] = int(base["dob"]) - int(py.uniform(22, 36) * 365.25)
+            new["dob"] = relative_dob(py, int(base["dob"]), on_days)
             target = py.choices(
                 ["party_members", "members", "expelled", "candidates"], weights=[45, 35, 12, 8]
             )[0]
@@ -150,6 +146,39 @@ def plant_lookalikes(
         else:
             out.add(target, pid)
     return out, register_only
+
+
+# Intake rejects a date of birth before this (vetline.intake.values.parse_birth_date).
+EARLIEST_DOB_DAYS = date(1900, 1, 1).toordinal() - date(1970, 1, 1).toordinal()
+ADULT_DAYS = 17 * 365  # younger than this is on no list
+
+
+def _draw_relative_dob(py: random.Random, base_dob: int, on_days: int) -> int:
+    kind = py.random()
+    years = py.uniform(-6, 6) if kind < 0.55 else py.choice([-1, 1]) * py.uniform(20, 35)
+    dob = base_dob + int(years * 365.25) + py.choice([-1, 1]) * 90
+    if on_days - dob < ADULT_DAYS:  # too young for any list: a parent instead
+        dob = base_dob - int(py.uniform(22, 36) * 365.25)
+    return dob
+
+
+def relative_dob(py: random.Random, base_dob: int, on_days: int) -> int:
+    """Date of birth (days since 1970) of a household member of someone born on `base_dob`:
+    a sibling or partner (within 6 years), a parent or a grown-up child (20-35 years apart).
+
+    A draw that lands before 1900 (the parent of a 90-year-old) is one intake would rightly
+    reject, so it is drawn again from the same distribution. The re-draws use their own
+    generator seeded by the inputs, so `py` advances exactly as before and every other record
+    of a seed stays the same.
+    """
+    dob = _draw_relative_dob(py, base_dob, on_days)
+    retry = random.Random(f"relative-dob:{base_dob}:{on_days}")
+    for _ in range(1000):
+        if dob >= EARLIEST_DOB_DAYS and on_days - dob >= ADULT_DAYS:
+            return dob
+        dob = _draw_relative_dob(retry, base_dob, on_days)
+    # unreachable for adults born since 1900; keep the person's own birthday as a last resort
+    return base_dob
 
 
 def _as_pop(rows: list[dict[str, int | str]]) -> Population:
