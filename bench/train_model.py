@@ -89,8 +89,11 @@ def main() -> None:
         "true_matches": int(y.sum()),
         "pairs_by_target_and_relation": {f"{a}/{b}": int(n) for (a, b), n in counts.items()},
         "l2": args.l2,
-        "method": "L2-penalised logistic regression on one-hot comparison levels, alternated with "
-        "the one-person-one-entry competition as an offset; weights in bits",
+        "method": "L2-penalised maximum likelihood of the scoring rule itself (one-hot comparison "
+        "levels; the entries of one list compete for an applicant, p = o / (1 + sum of the "
+        "list's odds)), under monotonicity constraints (training.ORDER: a stronger agreement "
+        "never weighs less, 'exact' never below 0, 'different' never above 0); SLSQP; weights "
+        "in bits",
     }
     weight = np.where(
         pairs["target_file"].astype(str).str.startswith("febrl"), args.febrl_weight, 1.0

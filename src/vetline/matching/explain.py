@@ -19,7 +19,7 @@ NAME_ONLY_DETAIL = (
 )
 # how the two values are joined in the detail, by level
 _AGREE = frozenset({"exact", "same address and postcode"})
-_DIFFER = frozenset({"different"})
+_DIFFER = frozenset({"different", "different, date of birth not the same"})
 
 
 def level_agreement(level: str | None) -> str:
