@@ -40,6 +40,9 @@ def level(field: str, **changes: object) -> str:
         ({"first_name": "Roberto"}, "typo"),
         ({"first_name": "Roger"}, "similar"),
         ({"first_name": "Mary"}, "different"),
+        ({"first_name": "Mary", "date_of_birth": "1980-01-02"}, "different"),
+        ({"first_name": "Mary", "date_of_birth": None}, "different, date of birth not the same"),
+        ({"first_name": "Mary", "date_of_birth": "1950-02-01"}, "different, date of birth not the same"),
         ({"first_name": None}, "missing"),
         ({"first_name": "Smith", "last_name": "Robert"}, "swapped with last name"),
     ],
@@ -64,6 +67,7 @@ def test_middle_name_level() -> None:
         ({"last_name": "Smithson"}, "typo"),
         ({"last_name": "Smythe"}, "similar"),
         ({"last_name": "Okafor"}, "different"),
+        ({"last_name": "Okafor", "date_of_birth": None}, "different, date of birth not the same"),
         ({"last_name": ""}, "missing"),
     ],
 )

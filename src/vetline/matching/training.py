@@ -143,7 +143,8 @@ def competition_groups(levels: pd.DataFrame) -> np.ndarray:
     g = levels.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     compete = levels["r_compete"].to_numpy(dtype=bool)
     solo = int(g.max()) + 1 + np.arange(n)
-    return pd.factorize(np.where(compete, g, solo))[0]
+    codes: np.ndarray = pd.factorize(np.where(compete, g, solo))[0]
+    return codes
 
 
 class CompetingLogistic:
@@ -207,7 +208,8 @@ def fit_constrained(
 
     Returns (intercept, coefficients) in natural-log units.
     """
-    from scipy.optimize import minimize  # training only: scipy comes with the dev extras
+    # training only: scipy comes with the dev extras (recordlinkage needs it)
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
 
     objective = CompetingLogistic(x, y, groups, l2=l2, sample_weight=sample_weight)
     start = np.zeros(x.shape[1] + 1)
@@ -216,13 +218,14 @@ def fit_constrained(
         start,
         jac=True,
         method="SLSQP",
-        constraints=[{"type": "ineq", "fun": lambda b: constraints @ b, "jac": lambda b: constraints}],
+        constraints=[
+            {"type": "ineq", "fun": lambda b: constraints @ b, "jac": lambda b: constraints}
+        ],
         options={"maxiter": max_iterations, "ftol": 1e-12},
     )
     if not result.success:
         raise RuntimeError(f"the fit did not converge: {result.message}")
     beta = np.asarray(result.x, dtype=np.float64)
-    # SLSQP may leave a constraint violated by rounding error: make ties exact ties
     return float(beta[0]), beta[1:]
 
 

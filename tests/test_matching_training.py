@@ -1,0 +1,91 @@
+"""The fit behind the shipped model: its likelihood, its constraints, and the shipped weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vetline.matching.comparisons import FIELDS
+from vetline.matching.model import shipped_model
+from vetline.matching.training import (
+    ORDER,
+    CompetingLogistic,
+    competition_groups,
+    constraint_matrix,
+    design,
+    fit_model,
+)
+
+
+def test_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4))
+    y = (rng.random(200) < 0.3).astype(float)
+    groups = rng.integers(0, 50, size=200)
+    objective = CompetingLogistic(x, y, groups, l2=0.5, sample_weight=rng.random(200) + 0.5)
+    beta = rng.normal(size=5) * 2
+    _, grad = objective(beta)
+    step = 1e-6
+    numeric = [
+        (objective(beta + e)[0] - objective(beta - e)[0]) / (2 * step) for e in np.eye(5) * step
+    ]
+    np.testing.assert_allclose(grad, numeric, atol=1e-6)
+
+
+def test_loss_is_the_scoring_rule() -> None:
+    """Within a group p = o / (1 + sum of the group's odds), as Model.score computes it."""
+    x = np.array([[1.0], [2.0], [0.5]])
+    y = np.array([1.0, 0.0, 0.0])
+    groups = np.array([0, 0, 1])
+    objective = CompetingLogistic(x, y, groups, l2=0.0)
+    beta = np.array([0.3, 1.1])
+    o = np.exp(beta[0] + beta[1] * x[:, 0])
+    p = np.array([o[0] / (1 + o[0] + o[1]), o[1] / (1 + o[0] + o[1]), o[2] / (1 + o[2])])
+    expected = -(np.log(p[0]) + np.log(1 - p[1]) + np.log(1 - p[2])) / 3
+    assert objective(beta)[0] == pytest.approx(expected)
+
+
+def test_only_competing_pairs_share_a_group() -> None:
+    levels = pd.DataFrame(
+        {"l": [0, 0, 0, 1], "r_list": ["a", "a", "b", "a"], "r_compete": [True, True, True, False]}
+    )
+    g = competition_groups(levels)
+    assert g[0] == g[1]
+    assert len({g[0], g[2], g[3]}) == 3
+
+
+def _synthetic_levels(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Pairs where an exact e-mail comes with households as often as with matches."""
+    y = rng.random(n) < 0.3
+    frame = {f.name: np.zeros(n, dtype=np.int8) for f in FIELDS}
+    frame["first_name"] = np.where(y, 2, np.where(rng.random(n) < 0.5, 10, 9)).astype(np.int8)
+    frame["last_name"] = np.full(n, 2, dtype=np.int8)
+    frame["address"] = np.where(rng.random(n) < 0.8, 1, 9).astype(np.int8)
+    shared = rng.random(n) < np.where(y, 0.3, 0.6)  # households share e-mails more often
+    frame["email"] = np.where(shared, 1, 3).astype(np.int8)
+    frame["r_name_n"] = np.ones(n, dtype=np.int64)
+    return pd.DataFrame(frame), y
+
+
+def test_fit_keeps_agreement_non_negative() -> None:
+    """Unconstrained, this data gives an exact e-mail a negative weight; the fit must not."""
+    levels, y = _synthetic_levels(np.random.default_rng(1), 4000)
+    model = fit_model(levels, y, version="t", meta={})
+    email = dict(zip(FIELDS[4].levels, model.weights["email"], strict=True))
+    assert email["exact"] >= -1e-6
+    assert email["different"] <= 1e-6
+    x, names = design(levels)
+    beta = np.concatenate(
+        [[0.0], [model.weights[f][c] if f in model.weights else 0.0 for f, c in names]]
+    )
+    assert (constraint_matrix(names)[:, 1:] @ beta[1:] >= -1e-6).all()
+
+
+def test_shipped_model_respects_the_order() -> None:
+    model = shipped_model()
+    for f in FIELDS:
+        w = dict(zip(f.levels, model.weights[f.name], strict=True))
+        for strong, weak in ORDER[f.name]:
+            assert w[strong] >= w[weak] - 1e-3, (f.name, strong, weak)
+    assert model.name_frequency <= 0
