@@ -75,7 +75,7 @@ def test_fit_keeps_agreement_non_negative() -> None:
     email = dict(zip(FIELDS[4].levels, model.weights["email"], strict=True))
     assert email["exact"] >= -1e-6
     assert email["different"] <= 1e-6
-    x, names = design(levels)
+    _, names = design(levels)
     beta = np.concatenate(
         [[0.0], [model.weights[f][c] if f in model.weights else 0.0 for f, c in names]]
     )
