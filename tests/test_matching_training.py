@@ -89,3 +89,21 @@ def test_shipped_model_respects_the_order() -> None:
         for strong, weak in ORDER[f.name]:
             assert w[strong] >= w[weak] - 1e-3, (f.name, strong, weak)
     assert model.name_frequency <= 0
+
+
+def test_a_stratum_keeps_its_base_rate_out_of_the_prior() -> None:
+    """Pairs of another data set (stratum 1, mostly matches) must not move the shipped prior."""
+    rng = np.random.default_rng(2)
+    n = 6000
+    stratum = (np.arange(n) >= 4000).astype(int)
+    y = rng.random(n) < np.where(stratum == 1, 0.8, 0.1)
+    frame = {f.name: np.zeros(n, dtype=np.int8) for f in FIELDS}
+    frame["address"] = np.full(n, 9, dtype=np.int8)  # compared, so not a name-only pair
+    frame["r_name_n"] = np.ones(n, dtype=np.int64)
+    levels = pd.DataFrame(frame)
+    shared = fit_model(levels, y, version="t", meta={})
+    own = fit_model(levels, y, version="t", meta={}, strata=stratum)
+    base = y[stratum == 0].mean()
+    odds = own.prior + own.weights["address"][9]  # the L2 penalty splits them
+    assert odds == pytest.approx(np.log2(base / (1 - base)), abs=0.05)
+    assert shared.prior + shared.weights["address"][9] > odds + 1
