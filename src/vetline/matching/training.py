@@ -10,8 +10,8 @@ Two things keep the weights honest for a reviewer:
 
 - The likelihood is the one the model scores with. The records of one list compete for an
   applicant (one person, one entry): a pair's probability is o / (1 + Σ odds of the list's
-  entries for that applicant), so the fit sees that of two entries at the same address, the one
-  whose middle name agrees is the person, and it learns the weights *given* that rule.
+  entries for that applicant), so the weights are learnt *given* that rule (a household
+  member beside the applicant's own entry needs no weight of its own to lose).
 - Monotonicity constraints (`ORDER`): a stronger agreement never weighs less than a weaker one
   of the same field, an agreement ("exact") never counts against a match and "different" never
   for it. Without them the fit uses a weight to cancel correlated evidence: an exact e-mail got
