@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from vetline.matching import explain_text, screen_frames
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.model import shipped_model
 from vetline.matching.training import (
@@ -82,6 +85,9 @@ def test_fit_keeps_agreement_non_negative() -> None:
     assert (constraint_matrix(names)[:, 1:] @ beta[1:] >= -1e-6).all()
 
 
+NAMES = ("first_name", "last_name")  # level 1 is "swapped", level 2 "exact"
+
+
 def test_shipped_model_respects_the_order() -> None:
     model = shipped_model()
     for f in FIELDS:
@@ -89,6 +95,29 @@ def test_shipped_model_respects_the_order() -> None:
         for strong, weak in ORDER[f.name]:
             assert w[strong] >= w[weak] - 1e-3, (f.name, strong, weak)
     assert model.name_frequency <= 0
+    # an agreement held at 0 by its constraint is stored as +0.0, never as -0.0
+    for f in FIELDS:
+        exact = model.weights[f.name][2 if f.name in NAMES else 1]
+        assert math.copysign(1.0, exact) > 0, f.name
+
+
+def test_explanation_never_shows_minus_zero() -> None:
+    left = pd.DataFrame(
+        [
+            {
+                "id": "a",
+                "first_name": "Robert",
+                "last_name": "Smith",
+                "postcode": "S11 8YE",
+                "address": "12 High Street",
+                "email": "rob@example.com",
+            }
+        ]
+    )
+    hits = screen_frames(left, left.assign(id="b"), threshold=0.0)
+    text = explain_text(hits["explanation"].iloc[0])
+    assert "email: exact" in text
+    assert "-0.0" not in text
 
 
 def test_a_stratum_keeps_its_base_rate_out_of_the_prior() -> None:

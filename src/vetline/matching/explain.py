@@ -102,7 +102,7 @@ def explain_pair(
                 "field": f.name,
                 "level": level,
                 "detail": _detail(f.name, level, left, right),
-                "weight": round(model.weights[f.name][code], 2),
+                "weight": round(model.weights[f.name][code], 2) + 0.0,  # never "-0.0"
             }
         )
     if name_count > 1 and abs(name_bits) >= 0.005:
