@@ -18,6 +18,8 @@ BASE = {
     "email": "rob.smith@gmail.com",
     "phone": "07700 900123",
 }
+# a name that differs outright, with no date of birth to vouch for the same person
+DIFFERENT_DOB = "different, date of birth not the same"
 
 
 def level(field: str, **changes: object) -> str:
@@ -40,6 +42,9 @@ def level(field: str, **changes: object) -> str:
         ({"first_name": "Roberto"}, "typo"),
         ({"first_name": "Roger"}, "similar"),
         ({"first_name": "Mary"}, "different"),
+        ({"first_name": "Mary", "date_of_birth": "1980-01-02"}, "different"),
+        ({"first_name": "Mary", "date_of_birth": None}, DIFFERENT_DOB),
+        ({"first_name": "Mary", "date_of_birth": "1950-02-01"}, DIFFERENT_DOB),
         ({"first_name": None}, "missing"),
         ({"first_name": "Smith", "last_name": "Robert"}, "swapped with last name"),
     ],
@@ -64,6 +69,7 @@ def test_middle_name_level() -> None:
         ({"last_name": "Smithson"}, "typo"),
         ({"last_name": "Smythe"}, "similar"),
         ({"last_name": "Okafor"}, "different"),
+        ({"last_name": "Okafor", "date_of_birth": None}, DIFFERENT_DOB),
         ({"last_name": ""}, "missing"),
     ],
 )

@@ -29,6 +29,14 @@ class Field:
     sql: str
 
 
+# A name that differs outright is weaker evidence against when the date of birth agrees (a form
+# with a replaced name: the FEBRL kind of error) than when it is missing or differs too (a
+# relative or neighbour: the UK household case). Splitting "different" on it lets the fit weigh
+# the two apart instead of averaging UK households with FEBRL-style corruptions.
+SAME_DOB = (
+    "(l.dob_y IS NOT NULL AND r.dob_y IS NOT NULL AND l.dob_y = r.dob_y "
+    "AND ((l.dob_m = r.dob_m AND l.dob_d = r.dob_d) OR (l.dob_m = r.dob_d AND l.dob_d = r.dob_m)))"
+)
 SWAPPED = "(l.fn <> '' AND l.ln <> '' AND l.fn <> l.ln AND l.fn = r.ln AND l.ln = r.fn)"
 
 FIRST_NAME = Field(
@@ -46,6 +54,7 @@ FIRST_NAME = Field(
         "middle name",
         "similar",
         "different",
+        "different, date of birth not the same",
     ),
     f"""CASE
       WHEN l.fn = '' OR r.fn = '' THEN 0
@@ -60,7 +69,8 @@ FIRST_NAME = Field(
       WHEN (length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_init = r.fn_init THEN 7
       WHEN {{has}}(r.fn_mid, l.fn) OR {{has}}(l.fn_mid, r.fn) THEN 8
       WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{jw}}(l.fn, r.fn) >= 0.8 THEN 9
-      ELSE 10 END""",
+      WHEN {SAME_DOB} THEN 10
+      ELSE 11 END""",
 )
 
 LAST_NAME = Field(
@@ -74,6 +84,7 @@ LAST_NAME = Field(
         "typo",
         "similar",
         "different",
+        "different, date of birth not the same",
     ),
     f"""CASE
       WHEN l.ln = '' OR r.ln = '' THEN 0
@@ -83,7 +94,8 @@ LAST_NAME = Field(
       WHEN {{jw}}(l.ln, r.ln) >= 0.92
            OR (least(length(l.ln), length(r.ln)) >= 5 AND {{dl}}(l.ln, r.ln) <= 1) THEN 4
       WHEN {{jw}}(l.ln, r.ln) >= 0.8 THEN 5
-      ELSE 6 END""",
+      WHEN {SAME_DOB} THEN 6
+      ELSE 7 END""",
 )
 
 DATE_OF_BIRTH = Field(

@@ -19,7 +19,7 @@ NAME_ONLY_DETAIL = (
 )
 # how the two values are joined in the detail, by level
 _AGREE = frozenset({"exact", "same address and postcode"})
-_DIFFER = frozenset({"different"})
+_DIFFER = frozenset({"different", "different, date of birth not the same"})
 
 
 def level_agreement(level: str | None) -> str:
@@ -102,7 +102,7 @@ def explain_pair(
                 "field": f.name,
                 "level": level,
                 "detail": _detail(f.name, level, left, right),
-                "weight": round(model.weights[f.name][code], 2),
+                "weight": round(model.weights[f.name][code], 2) + 0.0,  # never "-0.0"
             }
         )
     if name_count > 1 and abs(name_bits) >= 0.005:

@@ -72,7 +72,9 @@ class Model:
             "name_frequency": round(self.name_frequency, 4),
             "weights": {
                 f.name: {
-                    lvl: round(w, 4) for lvl, w in zip(f.levels, self.weights[f.name], strict=True)
+                    # + 0.0: a weight held at 0 by a constraint must not print as "-0.0"
+                    lvl: round(w, 4) + 0.0
+                    for lvl, w in zip(f.levels, self.weights[f.name], strict=True)
                 }
                 for f in FIELDS
             },

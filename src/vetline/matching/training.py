@@ -1,10 +1,23 @@
 """Fit the shipped weights from labelled pairs (used by bench/train_model.py, never at runtime).
 
-The model is a log-linear (logistic) model over one-hot comparison levels: the same additive
-form as Fellegi-Sunter match weights, but fitted discriminatively on labelled candidate pairs.
-That way correlated evidence (a shared home makes surname, address, postcode, email and phone
-agree together) is not counted as independent, which is what floods naive m/u models with
-co-residents. A small L2 penalty keeps rare levels from running off to infinity.
+The model is a log-linear model over one-hot comparison levels: the same additive form as
+Fellegi-Sunter match weights, but fitted discriminatively on labelled candidate pairs, so that
+correlated evidence (a shared home makes surname, address, postcode, email and phone agree
+together) is not counted as independent, which is what floods naive m/u models with
+co-residents.
+
+Two things keep the weights honest for a reviewer:
+
+- The likelihood is the one the model scores with. The records of one list compete for an
+  applicant (one person, one entry): a pair's probability is o / (1 + Σ odds of the list's
+  entries for that applicant), so the weights are learnt *given* that rule (a household
+  member beside the applicant's own entry needs no weight of its own to lose).
+- Monotonicity constraints (`ORDER`): a stronger agreement never weighs less than a weaker one
+  of the same field, an agreement ("exact") never counts against a match and "different" never
+  for it. Without them the fit uses a weight to cancel correlated evidence: an exact e-mail got
+  -1.2 bits in model 1.0 because households share e-mails.
+
+A small L2 penalty keeps rare levels from running off to infinity.
 """
 
 from __future__ import annotations
@@ -16,16 +29,77 @@ import numpy as np
 import pandas as pd
 
 from vetline.matching.comparisons import FIELDS
-from vetline.matching.model import (
-    Model,
-    competition_bits,
-    name_frequency_bits,
-    name_only_mask,
-)
+from vetline.matching.model import Model, name_frequency_bits, name_only_mask
+
+# (stronger, weaker) level pairs per field: weight(stronger) >= weight(weaker). "missing"
+# (weight 0) anchors signs: (level, "missing") makes a level count for a match, ("missing",
+# level) against.
+ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "first_name": (
+        ("exact", "missing"),
+        ("exact", "exact, middle name on one side only"),
+        ("exact, middle name on one side only", "exact, middle names differ"),
+        ("exact", "nickname"),
+        ("exact", "typo"),
+        ("exact", "initial agrees"),
+        ("exact", "middle name"),
+        ("typo", "similar"),
+        ("exact, middle names differ", "different"),
+        ("nickname", "different"),
+        ("initial agrees", "different"),
+        ("middle name", "different"),
+        ("similar", "different"),
+        ("swapped with last name", "different"),
+        ("missing", "different"),
+        ("different", "different, date of birth not the same"),
+    ),
+    "last_name": (
+        ("exact", "missing"),
+        ("exact", "shares a part"),
+        ("exact", "typo"),
+        ("typo", "similar"),
+        ("shares a part", "different"),
+        ("similar", "different"),
+        ("swapped with first name", "different"),
+        ("missing", "different"),
+        ("different", "different, date of birth not the same"),
+    ),
+    "date_of_birth": (
+        ("exact", "missing"),
+        ("exact", "day/month swapped"),
+        ("exact", "two of day, month, year agree"),
+        ("day/month swapped", "different"),
+        ("two of day, month, year agree", "different"),
+        ("missing", "different"),
+    ),
+    "address": (
+        ("same address and postcode", "missing"),
+        ("same address and postcode", "same address, postcode differs"),
+        ("same address and postcode", "same postcode, address not given"),
+        ("same postcode, address not given", "same postcode, different address"),
+        ("same address, postcode differs", "similar address, other postcode"),
+        ("same postcode, different address", "same postcode sector only"),
+        ("same postcode sector only", "same postcode district only"),
+        ("same postcode district only", "same postcode area only"),
+        ("same postcode area only", "different"),
+        ("similar address, other postcode", "different"),
+        ("missing", "different"),
+    ),
+    "email": (
+        ("exact", "missing"),
+        ("exact", "same mailbox name, other provider"),
+        ("same mailbox name, other provider", "different"),
+        ("missing", "different"),
+    ),
+    "phone": (
+        ("exact", "missing"),
+        ("missing", "different"),
+    ),
+}
 
 
 def design(levels: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, int]]]:
-    """One-hot matrix of every non-missing level plus the name-only flag."""
+    """One-hot matrix of every non-missing level plus the name-only flag and name frequency."""
     columns: list[np.ndarray] = []
     names: list[tuple[str, int]] = []
     for f in FIELDS:
@@ -40,37 +114,118 @@ def design(levels: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, int]]]:
     return np.column_stack(columns), names
 
 
-def fit_logistic(
+def constraint_matrix(names: list[tuple[str, int]]) -> np.ndarray:
+    """Rows c with c · beta >= 0 (beta = intercept, then one coefficient per design column)."""
+    column = {name: k + 1 for k, name in enumerate(names)}
+    rows: list[np.ndarray] = []
+    for f in FIELDS:
+        code = {level: k for k, level in enumerate(f.levels)}
+        for strong, weak in ORDER.get(f.name, ()):
+            row = np.zeros(len(names) + 1)
+            if code[strong]:
+                row[column[(f.name, code[strong])]] += 1.0
+            if code[weak]:
+                row[column[(f.name, code[weak])]] -= 1.0
+            rows.append(row)
+    row = np.zeros(len(names) + 1)
+    row[column[("name_frequency", 1)]] = -1.0  # a common name is never stronger evidence
+    rows.append(row)
+    return np.vstack(rows)
+
+
+def competition_groups(levels: pd.DataFrame) -> np.ndarray:
+    """Group number per pair: the competing entries of one list for one applicant share a group,
+    every other pair is a group of its own."""
+    n = len(levels)
+    if "r_compete" not in levels.columns or n == 0:
+        return np.arange(n)
+    keys = ["l", "r_list"] if "r_list" in levels.columns else ["l"]
+    g = levels.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    compete = levels["r_compete"].to_numpy(dtype=bool)
+    solo = int(g.max()) + 1 + np.arange(n)
+    codes: np.ndarray = pd.factorize(np.where(compete, g, solo))[0]
+    return codes
+
+
+class CompetingLogistic:
+    """Penalised negative log-likelihood of the scoring rule and its gradient.
+
+    Pair i of group g has probability p_i = o_i / (1 + S_g), S_g = Σ_{j in g} o_j, o = e^eta.
+    Computed with the group's largest eta factored out so that huge odds do not overflow.
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        groups: np.ndarray,
+        *,
+        l2: float,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        order = np.argsort(groups, kind="stable")
+        self.x = np.column_stack([np.ones(len(x)), x])[order]
+        self.y = y.astype(np.float64)[order]
+        g = groups[order]
+        self.g = pd.factorize(g)[0]
+        self.starts = np.flatnonzero(np.r_[True, self.g[1:] != self.g[:-1]])
+        w = np.ones(len(x)) if sample_weight is None else sample_weight[order]
+        self.w = w.astype(np.float64)
+        self.total = float(self.w.sum())
+        self.wg = np.bincount(self.g, self.w)
+        self.penalty = np.full(self.x.shape[1], l2)
+        self.penalty[0] = 0.0
+
+    def __call__(self, beta: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = self.x @ beta
+        m = np.maximum(np.maximum.reduceat(eta, self.starts), 0.0)
+        mi = m[self.g]
+        e = np.exp(eta - mi)
+        floor = np.exp(-m)
+        t = floor + np.bincount(self.g, e)
+        log_z = m + np.log(t)
+        rest = np.maximum(t[self.g] - e, floor[self.g])
+        y, w = self.y, self.w
+        ll = y * (eta - log_z[self.g]) + (1 - y) * (mi + np.log(rest) - log_z[self.g])
+        loss = -float(np.dot(w, ll)) + 0.5 * float(np.dot(self.penalty * beta, beta))
+        h = np.bincount(self.g, w * (1 - y) / rest)
+        grad_eta = -w * y + e / t[self.g] * self.wg[self.g] - e * (h[self.g] - w * (1 - y) / rest)
+        grad = self.x.T @ grad_eta + self.penalty * beta
+        return loss / self.total, grad / self.total
+
+
+def fit_constrained(
     x: np.ndarray,
     y: np.ndarray,
+    groups: np.ndarray,
+    constraints: np.ndarray,
     *,
     l2: float = 1.0,
-    iterations: int = 50,
-    offset: np.ndarray | None = None,
-    start: np.ndarray | None = None,
     sample_weight: np.ndarray | None = None,
+    max_iterations: int = 1000,
 ) -> tuple[float, np.ndarray]:
-    """Newton-Raphson for L2-penalised logistic regression; returns (intercept, coefficients).
+    """Minimise the penalised loss subject to constraints · beta >= 0 (SLSQP).
 
-    `offset` (natural-log odds) is added to every pair's linear predictor and not fitted.
+    Returns (intercept, coefficients) in natural-log units.
     """
-    n, k = x.shape
-    xa = np.column_stack([np.ones(n), x])
-    off = np.zeros(n) if offset is None else offset
-    beta = np.zeros(k + 1) if start is None else start.copy()
-    sw = np.ones(n) if sample_weight is None else sample_weight
-    penalty = np.full(k + 1, l2)
-    penalty[0] = 0.0
-    for _ in range(iterations):
-        eta = xa @ beta + off
-        p = 1.0 / (1.0 + np.exp(-eta))
-        w = np.clip(p * (1 - p), 1e-9, None) * sw
-        grad = xa.T @ ((y - p) * sw) - penalty * beta
-        hess = (xa * w[:, None]).T @ xa + np.diag(penalty)
-        step = np.linalg.solve(hess, grad)
-        beta += step
-        if np.max(np.abs(step)) < 1e-8:
-            break
+    # training only: scipy comes with the dev extras (recordlinkage needs it)
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
+
+    objective = CompetingLogistic(x, y, groups, l2=l2, sample_weight=sample_weight)
+    start = np.zeros(x.shape[1] + 1)
+    result = minimize(
+        objective,
+        start,
+        jac=True,
+        method="SLSQP",
+        constraints=[
+            {"type": "ineq", "fun": lambda b: constraints @ b, "jac": lambda b: constraints}
+        ],
+        options={"maxiter": max_iterations, "ftol": 1e-12},
+    )
+    if not result.success:
+        raise RuntimeError(f"the fit did not converge: {result.message}")
+    beta = np.asarray(result.x, dtype=np.float64)
     return float(beta[0]), beta[1:]
 
 
@@ -81,29 +236,33 @@ def fit_model(
     version: str,
     l2: float = 1.0,
     meta: dict[str, Any],
-    rounds: int = 4,
     sample_weight: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
 ) -> Model:
-    """Fit weights (converted to bits) and wrap them as a shippable Model.
+    """Fit weights (converted to bits) under the monotonicity constraints, as a Model.
 
-    The one-person-one-entry competition depends on the weights themselves, so it is fitted
-    by alternation: fit, compute every pair's competition bits, refit with them as a fixed
-    offset, a few rounds.
+    `strata` (optional, one integer per pair) marks pairs from data sets with a base rate of
+    their own: 0 is the population the model is for (its prior is shipped); each other value
+    gets its own intercept during the fit, which is then dropped. (FEBRL's blocked pairs are
+    about 80% true matches against a few percent in a screening: with one shared intercept the
+    level weights FEBRL uses most soak up the difference. Model 1.1 does not use it: see
+    docs/matching.md.)
     """
     x, names = design(levels)
-    offset = np.zeros(len(levels))
-    beta: np.ndarray | None = None
-    model: Model | None = None
-    for _ in range(rounds):
-        intercept, coef = fit_logistic(
-            x, y.astype(np.float64), l2=l2, offset=offset, start=beta, sample_weight=sample_weight
-        )
-        beta = np.concatenate([[intercept], coef])
-        model = _as_model(intercept, coef, names, version, meta)
-        raw = model.log2_odds_without_competition(levels)
-        offset = competition_bits(levels, raw) * math.log(2)
-    assert model is not None
-    return model
+    constraints = constraint_matrix(names)
+    if strata is not None:
+        codes = sorted(set(np.unique(strata).tolist()) - {0})
+        x = np.column_stack([x, *[(strata == c).astype(np.float64) for c in codes]])
+        constraints = np.column_stack([constraints, np.zeros((len(constraints), len(codes)))])
+    intercept, coef = fit_constrained(
+        x,
+        y,
+        competition_groups(levels),
+        constraints,
+        l2=l2,
+        sample_weight=sample_weight,
+    )
+    return _as_model(intercept, coef[: len(names)], names, version, meta)
 
 
 def _as_model(
