@@ -138,6 +138,8 @@ def _write_build(session: Session, folder: Path, part: str) -> tuple[dict[str, A
     for old in folder.iterdir():  # earlier complete builds: loaded copies live in memory
         if old.is_dir() and old != build and (old / "state.json").exists():
             shutil.rmtree(old, ignore_errors=True)
+        elif old.name in ("index.duckdb", "index.duckdb.wal", "index.json", "state.json"):
+            old.unlink(missing_ok=True)  # the single-folder layout of earlier versions
     return source, build
 
 
