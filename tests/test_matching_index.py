@@ -200,3 +200,43 @@ def test_applicant_features_are_build_features_of_one_row(
         batch = pa.Table.from_pandas(build_features(one), preserve_index=False)
         mine = pa.Table.from_pylist([applicant_features(record)], schema=feature_schema())
         assert mine.to_pylist() == batch.cast(feature_schema()).to_pylist(), record
+
+
+def test_double_sign_ups_with_the_single_applicant_equal_dedupe_frame(
+    synth_frames: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """`screen_single(..., others=)` finds the pairs `dedupe_frame` finds between the applicant
+    and the others (blocking either way round, names counted in the frame, no competition)."""
+    from vetline.matching import dedupe_frame
+    from vetline.matching.lookup import screen_single
+
+    applicants, _reference = synth_frames
+    frame = applicants.reset_index(drop=True)
+    pairs = dedupe_frame(frame, threshold=0.0)
+    involved = set(pairs["left_id"]) | set(pairs["right_id"])
+    chosen = [p for p, i in enumerate(frame["id"]) if i in involved or p % 10 == 0]
+    found = 0
+    for pos in chosen:
+        applicant = frame.iloc[pos]
+        others = frame.drop(index=pos).reset_index(drop=True)
+        both = pd.concat([frame.iloc[[pos]], others], ignore_index=True)
+        expected = dedupe_frame(both, threshold=0.0)
+        expected = expected[expected["left_id"] == applicant["id"]]
+        (got,) = screen_single(applicant.to_dict(), [], others=others, threshold=0.0)
+        assert _rows(got) == _rows(expected), applicant["id"]
+        found += len(got)
+    assert found >= len(pairs) > 10
+
+
+def test_single_index_screens_from_several_threads_at_once(tmp_path: Path) -> None:
+    """Each thread compares on its own DuckDB connection; the arrays in memory are shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ReferenceIndex.build(REFERENCE, tmp_path / "idx").close()
+    index = SingleIndex.load(tmp_path / "idx")
+    records = APPLICANTS.to_dict("records") * 10
+    alone = [_rows(index.screen_one(r, threshold=0.0)) for r in records]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda r: _rows(index.screen_one(r, threshold=0.0)), records))
+    assert together == alone
+    assert any(alone)

@@ -1,11 +1,15 @@
 """Screening one application at once (the API's submit path), without a batch job.
 
-Reference lists and the membership are held in a stored `ReferenceIndex` (vetline.matching)
-under the data directory, rebuilt only when a list gets a new version or the membership
-changes; one applicant is then looked up by its blocking keys. Other applications change
-with every submission, so double sign-ups are found among the applications that share a
-date of birth, e-mail, surname or postcode with the applicant, compared as `dedupe_frame`
-compares them. The batch `screen-run` gives the same reference and member hits.
+The active lists' entries and the members are each held in a stored `ReferenceIndex` under
+the data directory, read into memory once per process (vetline.matching.lookup.SingleIndex),
+and one applicant is looked up by its blocking keys. When a list gets a new version, is
+switched off, or a members import changes the membership, the next application is screened
+against the index plus a delta of what changed (the same hits) while a fresh index is built in
+a low-priority child process and swapped in by a background thread. Other applications change
+with every submission, so double sign-ups are found in the database among the applications
+sharing a date of birth, e-mail, phone, surname and initial, swapped names, or postcode and
+initial (indexed: migration 0006), and compared as `dedupe_frame` compares them. The batch
+`screen-run` gives the same hits.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import threading
@@ -33,6 +38,7 @@ from vetline.db.people import (
     RecordChange,
     ReferenceEntry,
     ReferenceList,
+    trimmed,
 )
 from vetline.db.screening import HitTarget, ScreeningRun
 from vetline.errors import NotFound
@@ -107,8 +113,15 @@ def _reference_frame(session: Session, part: str) -> pd.DataFrame:
 
 def _build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], Any]:
     """Build a fresh stored index of `part` in a new sub-folder of `folder`; load it."""
-    from vetline.matching.index import ReferenceIndex
     from vetline.matching.lookup import SingleIndex
+
+    source, build = _write_build(session, folder, part)
+    return source, SingleIndex.load(build)
+
+
+def _write_build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], Path]:
+    """Build a stored index of `part` in a new sub-folder of `folder` and point CURRENT at it."""
+    from vetline.matching.index import ReferenceIndex
 
     source = _source(session, part)
     frame = _reference_frame(session, part)
@@ -125,7 +138,21 @@ def _build(session: Session, folder: Path, part: str) -> tuple[dict[str, Any], A
     for old in folder.iterdir():  # earlier complete builds: loaded copies live in memory
         if old.is_dir() and old != build and (old / "state.json").exists():
             shutil.rmtree(old, ignore_errors=True)
-    return source, SingleIndex.load(build)
+    return source, build
+
+
+def _build_in_child(url: str, folder: str, part: str) -> None:
+    """A rebuild in its own process at low priority: normalising a million records holds the
+    GIL for seconds at a time, which would stall the requests of the serving process."""
+    from sqlalchemy import create_engine
+
+    os.nice(10)
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            _write_build(session, Path(folder), part)
+    finally:
+        engine.dispose()
 
 
 def _stored(folder: Path) -> tuple[dict[str, Any], Any] | None:
@@ -193,7 +220,7 @@ def reference_index(session: Session, part: str) -> Any:
     Two indexes, as the batch screens them in two calls: a name's frequency is counted among
     the records it is compared with. When a list or the membership changed since the index
     was built, the index is screened with a delta of what changed (the same hits), and a new
-    index is built in a background thread; only the very first index is built while the
+    index is built in the background; only the very first index is built while the
     caller waits. Call under `_SCREEN`.
     """
     folder = _directory(session) / part
@@ -220,14 +247,29 @@ def reference_index(session: Session, part: str) -> Any:
 
 
 def _rebuild_later(session: Session, folder: Path, part: str) -> None:
-    """Build a fresh index in a background thread; swap it in when it is ready."""
+    """Build a fresh index in a child process (from a background thread); swap it in when
+    it is ready."""
     key = str(folder)
     engine = session.get_bind().engine
 
     def run() -> None:
         try:
-            with Session(engine) as own:
-                source, index = _build(own, folder, part)
+            url = engine.url
+            if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                with Session(engine) as own:  # a private in-memory database: build here
+                    source, index = _build(own, folder, part)
+            else:
+                child = multiprocessing.get_context("spawn").Process(
+                    target=_build_in_child,
+                    args=(url.render_as_string(hide_password=False), str(folder), part),
+                    daemon=True,
+                )
+                child.start()
+                child.join()
+                loaded = _stored(folder) if child.exitcode == 0 else None
+                if loaded is None:
+                    raise RuntimeError(f"index rebuild process exited with {child.exitcode}")
+                source, index = loaded
             with _LOCK:
                 # the next screening applies the delta since this build (if any)
                 _OPEN[key] = _Held(source, index, {}, index)
@@ -245,6 +287,14 @@ def _rebuild_later(session: Session, folder: Path, part: str) -> None:
     thread.start()
 
 
+def warm_up(session: Session) -> None:
+    """Read (or build) both indexes into memory now, e.g. from a thread at server start, so
+    the first submission does not wait seconds for a million-row index to load."""
+    with _SCREEN:
+        for part in ("lists", "members"):
+            reference_index(session, part)
+
+
 def wait_for_rebuilds(timeout: float | None = None) -> None:
     """Wait until background index rebuilds have finished (tests, orderly shutdown)."""
     with _LOCK:
@@ -257,7 +307,7 @@ def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
     """Applications sharing a selective key with `app`: the double sign-ups worth comparing."""
     keys: list[Any] = []
     first, last = (app.first_name or "").strip().lower(), (app.last_name or "").strip().lower()
-    initial = func.lower(func.substr(func.trim(Application.first_name), 1, 1)) == first[:1]
+    initial = func.lower(func.substr(trimmed(Application.first_name), 1, 1)) == first[:1]
     if app.date_of_birth is not None:
         keys.append(Application.date_of_birth == app.date_of_birth)
     if app.email:
@@ -265,11 +315,11 @@ def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
     if app.phone:
         keys.append(Application.phone == app.phone)
     if last and first:
-        keys.append((func.lower(func.trim(Application.last_name)) == last) & initial)
+        keys.append((func.lower(trimmed(Application.last_name)) == last) & initial)
         # first and last name swapped
         keys.append(
-            (func.lower(func.trim(Application.first_name)) == last)
-            & (func.lower(func.trim(Application.last_name)) == first)
+            (func.lower(trimmed(Application.first_name)) == last)
+            & (func.lower(trimmed(Application.last_name)) == first)
         )
     if app.postcode and first:
         postcode = func.replace(func.upper(Application.postcode), " ", "")
@@ -284,7 +334,8 @@ def screen_one_application(
     session: Session, application_id: int, *, actor: str = "system", threshold: float | None = None
 ) -> ScreeningSummary:
     """Screen one stored application now, in the caller's transaction; store its hits."""
-    from vetline.matching import MODEL_VERSION, dedupe_frame
+    from vetline.matching import MODEL_VERSION
+    from vetline.matching.lookup import screen_single
 
     settings = get_settings()
     threshold = settings.review_threshold if threshold is None else threshold
@@ -311,7 +362,15 @@ def screen_one_application(
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
     with _SCREEN:
         indexes = {part: reference_index(session, part) for part in ("lists", "members")}
-    parts = [index.screen_one(record, threshold=threshold) for index in indexes.values()]
+    candidates = _duplicate_candidates(session, app)
+    by_id = {c.id: c for c in candidates}
+    # lists, members and double sign-ups in one comparison (vetline.matching.lookup)
+    *parts, doubles = screen_single(
+        {"id": str(app.id), **record},
+        list(indexes.values()),
+        others=person_frame("", candidates),
+        threshold=threshold,
+    )
     # which index state screened it: records built at, and records changed since
     run.params = {
         "index": {
@@ -381,27 +440,20 @@ def screen_one_application(
                     member_id=key,
                 )
             )
-    candidates = _duplicate_candidates(session, app)
-    if candidates:
-        by_id = {c.id: c for c in candidates}
-        pairs = dedupe_frame(person_frame("", [app, *candidates]), threshold=threshold)
-        for row in pairs.itertuples(index=False):
-            a, b = int(row.left_id), int(row.right_id)
-            if app.id not in (a, b):
-                continue
-            other = b if a == app.id else a
-            hits.append(
-                hit_row(
-                    run.id,
-                    app.id,
-                    app.content_hash,
-                    HitTarget.APPLICATION,
-                    row.score,
-                    row.band,
-                    list(row.explanation),
-                    by_id[other].content_hash,
-                    now,
-                    other_application_id=other,
-                )
+    for row in doubles.itertuples(index=False):
+        other = int(row.right_id)  # the applicant is the left record of every pair
+        hits.append(
+            hit_row(
+                run.id,
+                app.id,
+                app.content_hash,
+                HitTarget.APPLICATION,
+                row.score,
+                row.band,
+                list(row.explanation),
+                by_id[other].content_hash,
+                now,
+                other_application_id=other,
             )
+        )
     return record_screening(session, run, summary, [app], hits, now)

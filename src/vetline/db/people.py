@@ -15,9 +15,10 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
-    text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from vetline.db.base import Base, UTCDateTime, utcnow
 
@@ -63,22 +64,33 @@ class Application(PersonColumns, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    # the keys vetline.instant looks double sign-ups up by, as its query writes them: without
-    # them each single submission scanned every application (150-200 ms at 128,000).
-    # Migration 0007 creates them; trim() is spelt here as PostgreSQL reflects it so the
-    # schema test compares equal (SQLite cannot reflect expression indexes, and nothing
-    # renders this metadata as DDL: migrations do)
-    __table_args__ = (
-        Index("ix_applications_date_of_birth", "date_of_birth"),
-        Index("ix_applications_email_key", func.lower(text("email"))),
-        Index("ix_applications_phone", "phone"),
-        Index("ix_applications_last_name_key", func.lower(text("TRIM(BOTH FROM last_name)"))),
-        Index("ix_applications_first_name_key", func.lower(text("TRIM(BOTH FROM first_name)"))),
-        Index(
-            "ix_applications_postcode_key",
-            func.replace(func.upper(text("postcode")), " ", ""),
-        ),
-    )
+
+class trimmed(FunctionElement[str]):
+    """trim(x): PostgreSQL stores it as TRIM(BOTH FROM x), so say so (index comparison)."""
+
+    type = String()
+    name = "trimmed"
+    inherit_cache = True
+
+
+@compiles(trimmed)
+def _trim(element: trimmed, compiler: Any, **kw: Any) -> str:
+    return f"trim({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(trimmed, "postgresql")
+def _trim_pg(element: trimmed, compiler: Any, **kw: Any) -> str:
+    return f"TRIM(BOTH FROM {compiler.process(element.clauses, **kw)})"
+
+
+# Double sign-up look-ups for one application (vetline.instant._duplicate_candidates) use
+# exactly these expressions, so the database answers them from indexes (migration 0006).
+Index("ix_applications_date_of_birth", Application.date_of_birth)
+Index("ix_applications_email_key", func.lower(Application.email))
+Index("ix_applications_phone", Application.phone)
+Index("ix_applications_last_name_key", func.lower(trimmed(Application.last_name)))
+Index("ix_applications_first_name_key", func.lower(trimmed(Application.first_name)))
+Index("ix_applications_postcode_key", func.replace(func.upper(Application.postcode), " ", ""))
 
 
 class MemberStatus:

@@ -54,9 +54,9 @@ def compare_registered(
     return levels_of_pairs(con, prefilter=prefilter)
 
 
-def levels_of_pairs(con: duckdb.DuckDBPyConnection, *, prefilter: bool = True) -> pd.DataFrame:
-    """Level codes for the pairs in table `pairs` (l, r) of tables L and R."""
-    query = (
+def levels_query(*, prefilter: bool = True) -> str:
+    """The SQL giving level codes for the pairs in table `pairs` (l, r) of tables L and R."""
+    return (
         f"SELECT * FROM (SELECT p.l, p.r, {level_select(DUCKDB_DIALECT)} "
         "FROM pairs p JOIN L l ON p.l = l.idx JOIN R r ON p.r = r.idx) x "
         + (
@@ -65,6 +65,11 @@ def levels_of_pairs(con: duckdb.DuckDBPyConnection, *, prefilter: bool = True) -
             else ""
         )
     )
+
+
+def levels_of_pairs(con: duckdb.DuckDBPyConnection, *, prefilter: bool = True) -> pd.DataFrame:
+    """Level codes for the pairs in table `pairs` (l, r) of tables L and R."""
+    query = levels_query(prefilter=prefilter)
     out = con.sql(query).to_arrow_table().to_pandas()
     for f in FIELDS:
         out[f.name] = out[f.name].astype(np.int8)

@@ -35,7 +35,8 @@ from vetline.errors import InputError, NotFound
 from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, score_levels
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.blocking import key_views
-from vetline.matching.engine_duckdb import levels_of_pairs
+from vetline.matching.comparisons import FIELDS
+from vetline.matching.engine_duckdb import levels_query
 from vetline.matching.features import build_features
 from vetline.people import normalise_email, normalise_phone
 
@@ -373,57 +374,141 @@ class SingleIndex:
             rows = rows[~np.isin(rows, self.delta.removed)]
         return rows
 
+    def _matches(
+        self, wanted: list[tuple[str, str]], hashes: np.ndarray
+    ) -> tuple[pa.Table, pa.Table]:
+        """Features and records of the rows the applicant's keys find, delta applied."""
+        rows = _find(self.keys, wanted, hashes)
+        cand = self.features.take(pa.array(rows))
+        right = self.records.take(pa.array(rows))
+        delta = self.delta
+        if delta is None:
+            return cand, right
+        if len(delta.removed):
+            keep = ~np.isin(rows, delta.removed)
+            cand, right = cand.filter(pa.array(keep)), right.filter(pa.array(keep))
+        if delta.name_shift and len(cand):
+            names = zip(cand.column("fn").to_pylist(), cand.column("ln").to_pylist(), strict=True)
+            counts = cand.column("name_n").to_numpy() + np.asarray(
+                [delta.name_shift.get(k, 0) for k in names], dtype=np.int64
+            )
+            cand = cand.set_column(
+                cand.schema.get_field_index("name_n"), "name_n", pa.array(counts)
+            )
+        more = pa.array(_find(delta.keys, wanted, hashes))
+        return (
+            pa.concat_tables([cand, delta.features.take(more)]),
+            pa.concat_tables([right, delta.records.take(more)]),
+        )
+
     def screen_one(
         self, record: Mapping[str, Any], *, threshold: float = REVIEW_THRESHOLD
     ) -> pd.DataFrame:
         """Hits of one applicant (person fields; `id` optional), as `screen_frames` gives them
         against the whole reference (with the delta applied)."""
-        applicant = applicant_features(record)
-        wanted = applicant_keys(applicant)
-        con = _connection()
-        hashes = _hashes(con, [k for _t, k in wanted])
-        rows = _find(self.keys, wanted, hashes)
-        cand = self.features.take(pa.array(rows))
-        right = self.records.take(pa.array(rows))
-        delta = self.delta
-        if delta is not None:
-            if len(delta.removed):
-                keep = ~np.isin(rows, delta.removed)
-                cand, right = cand.filter(pa.array(keep)), right.filter(pa.array(keep))
-            if delta.name_shift and len(cand):
-                names = zip(
-                    cand.column("fn").to_pylist(), cand.column("ln").to_pylist(), strict=True
-                )
-                counts = cand.column("name_n").to_numpy() + np.asarray(
-                    [delta.name_shift.get(k, 0) for k in names], dtype=np.int64
-                )
-                cand = cand.set_column(
-                    cand.schema.get_field_index("name_n"), "name_n", pa.array(counts)
-                )
-            more = pa.array(_find(delta.keys, wanted, hashes))
-            cand = pa.concat_tables([cand, delta.features.take(more)])
-            right = pa.concat_tables([right, delta.records.take(more)])
-        if not len(cand):
-            return pd.DataFrame(columns=HIT_COLUMNS)
-        n = len(cand)
-        cand = cand.set_column(0, "idx", pa.array(np.arange(n, dtype=np.int64)))
-        con.register("L", pa.Table.from_pylist([applicant], schema=self.features.schema))
-        con.register("R", cand)
-        # every candidate satisfies a blocking rule: each is one pair
-        con.register(
-            "pairs",
-            pa.table({"l": np.zeros(n, dtype=np.int64), "r": np.arange(n, dtype=np.int64)}),
+        return screen_single(record, [self], threshold=threshold)[0]
+
+
+def _reverse_keys(f: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The keys under which a record is filed on the right-hand side of the rules.
+
+    Every blocking rule comes with its mirror image (tests check this on synthetic data), so
+    a record's right-hand keys are its own applicant keys with each rule mirrored.
+    """
+    mirror = {"lv": "ln_fn", "ln_fn": "lv", "ln_init": "ln_init1", "ln_init1": "ln_init"}
+    out = set()
+    for table, key in applicant_keys(f):
+        if table == "ln_fn_whole":  # filed as (surname, first name); looked up swapped
+            first, last = key.split(SEP)
+            out.add((table, f"{last}{SEP}{first}"))
+        else:
+            out.add((mirror.get(table, table), key))
+    return out
+
+
+def screen_single(
+    record: Mapping[str, Any],
+    indexes: Sequence[SingleIndex],
+    *,
+    others: pd.DataFrame | None = None,
+    threshold: float = REVIEW_THRESHOLD,
+) -> list[pd.DataFrame]:
+    """Screen one applicant against several indexes, and for double sign-ups against
+    `others` (a person frame), with one level query for all of them.
+
+    Returns the hits against each index (as `screen_frames` against that index's reference),
+    then, if `others` is given, the hits `dedupe_frame` finds between the applicant and
+    `others` in a frame of the applicant followed by `others` (applicant's `id` from
+    `record`, else "applicant").
+    """
+    applicant = applicant_features(record)
+    wanted = applicant_keys(applicant)
+    con = _connection()
+    hashes = _hashes(con, [k for _t, k in wanted])
+    schema = feature_schema()
+    found = [index._matches(wanted, hashes) for index in indexes]
+    tables = [cand for cand, _right in found]
+    other_rows: list[int] = []
+    if others is not None and len(others):
+        # dedupe_frame's view: features of the applicant and the others as one frame, names
+        # counted in it; a pair is compared when a blocking rule holds either way round
+        feats = [applicant_features(r) for r in others.to_dict("records")]
+        names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
+        for f in feats:
+            names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
+        mine, back = set(wanted), _reverse_keys(applicant)
+        for i, f in enumerate(feats):
+            if mine & _reverse_keys(f) or back & set(applicant_keys(f)):
+                other_rows.append(i)
+                f["name_n"] = names[(f["fn"], f["ln"])]
+        tables.append(pa.Table.from_pylist([feats[i] for i in other_rows], schema=schema))
+    sizes = [len(t) for t in tables]
+    out: list[pd.DataFrame] = [pd.DataFrame(columns=HIT_COLUMNS) for _ in range(len(indexes))]
+    if others is not None:
+        out.append(pd.DataFrame(columns=HIT_COLUMNS))
+    if not sum(sizes):
+        return out
+    allr = pa.concat_tables([t.cast(schema) for t in tables])
+    n = len(allr)
+    allr = allr.set_column(0, "idx", pa.array(np.arange(n, dtype=np.int64)))
+    con.register("L", pa.Table.from_pylist([applicant], schema=schema))
+    con.register("R", allr)
+    # every row found satisfies a blocking rule: each is one pair
+    con.register(
+        "pairs", pa.table({"l": np.zeros(n, dtype=np.int64), "r": np.arange(n, dtype=np.int64)})
+    )
+    try:
+        levels = con.execute(levels_query()).df()
+    finally:
+        for name in ("L", "R", "pairs"):
+            con.unregister(name)
+    for field_ in FIELDS:
+        levels[field_.name] = levels[field_.name].astype(np.int8)
+    left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
+    # one scoring for every part (its fixed cost dominates): right rows carry their part in
+    # id and list, so each part's records compete only among themselves, as in their own call
+    rights = []
+    for k, (_cand, right) in enumerate(found):
+        frame = right.to_pandas()
+        lists = frame[LIST_COLUMN].astype(str) if LIST_COLUMN in frame.columns else ""
+        rights.append(
+            frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}" + lists)
         )
-        try:
-            levels = levels_of_pairs(con)
-        finally:
-            for name in ("L", "R", "pairs"):
-                con.unregister(name)
-        if levels.empty:
-            return pd.DataFrame(columns=HIT_COLUMNS)
-        right_frame = right.to_pandas()
-        if LIST_COLUMN in right_frame.columns:
-            lists = right_frame[LIST_COLUMN].astype(str).to_numpy()
-            levels["r_list"] = lists[levels["r"].to_numpy()]
-        row = {"id": "applicant", **{k: v for k, v in record.items() if v is not None}}
-        return score_levels(levels, pd.DataFrame([row]), right_frame, threshold=threshold)
+    if other_rows and others is not None:
+        k = len(found)
+        frame = others.iloc[other_rows]
+        rights.append(frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}"))
+    right_all = pd.concat([r for r in rights if len(r)], ignore_index=True)
+    levels["r_list"] = right_all[LIST_COLUMN].to_numpy()[levels["r"].to_numpy()]
+    if other_rows and others is not None:
+        # as dedupe_frame: the other records sharing the name, and no competition
+        doubles = levels["r"].to_numpy() >= sum(sizes[: len(found)])
+        levels.loc[doubles, "r_name_n"] = (levels.loc[doubles, "r_name_n"] - 1).clip(lower=1)
+        levels.loc[doubles, "r_compete"] = False
+    hits = score_levels(levels, left, right_all, threshold=threshold)
+    split = [str(i).split(SEP, 1) for i in hits["right_id"]]
+    part = np.asarray([int(p) for p, _i in split], dtype=np.int64)
+    hits["right_id"] = [i for _p, i in split]
+    for k in range(len(out)):
+        out[k] = hits[part == k].reset_index(drop=True)
+    return out
