@@ -117,7 +117,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     # stderr to a file: a pipe nobody reads would stall the server once it fills
     log = Path(tempfile.gettempdir()) / f"vetline-bench-web-server-{port}.log"
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # serve loads (or first builds) the indexes
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:

@@ -20,6 +20,12 @@ def serve(
         help="Log every request line (off by default: a reverse proxy logs them, and it costs "
         "CPU on every request; changes are in the audit log).",
     ),
+    warm_up: bool = typer.Option(
+        True,
+        "--warm-up/--no-warm-up",
+        help="Read (or first build) the screening indexes of the lists and the membership "
+        "before listening, so the first submitted application is not kept waiting.",
+    ),
 ) -> None:
     """Start the web app (pages at /, JSON API under /api/, schema at /openapi.json).
 
@@ -32,6 +38,8 @@ def serve(
 
     web_settings()  # fail early on bad config; creates the signing key before workers fork
     create_app()  # migrates the database once, before serving
+    if warm_up:
+        _warm_up()
     console.print(
         f"vetline on http://{host}:{port}/login  (API schema: http://{host}:{port}/openapi.json)"
     )
@@ -46,3 +54,20 @@ def serve(
         )
     else:
         uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=access_log)
+
+
+def _warm_up() -> None:
+    """Load the single-application indexes now rather than in the first submission.
+
+    With several workers each process still loads them on its first submission, but the
+    stored index on disk is built (or checked) here, once.
+    """
+    import time
+
+    from vetline import instant
+    from vetline.db import session_scope
+
+    start = time.perf_counter()
+    with console.status("loading the screening indexes (lists, members)"), session_scope() as s:
+        instant.warm_up(s)
+    console.print(f"screening indexes ready in {time.perf_counter() - start:.1f}s")
