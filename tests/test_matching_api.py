@@ -236,3 +236,23 @@ def test_input_types_dates_and_ids_are_tolerated() -> None:
     assert list(hits["left_id"]) == ["1"] and list(hits["right_id"]) == ["x"]
     levels = {e["field"]: e["level"] for e in hits.iloc[0]["explanation"]}
     assert levels["date_of_birth"] == "exact"
+
+
+def test_precomputed_applicant_features_give_the_same_hits() -> None:
+    from vetline.matching.features import build_features
+
+    left = frame(
+        {"id": "a1", "first_name": "Bob", "last_name": "Smith", "date_of_birth": "1980-02-01"},
+        {"id": "a2", "first_name": "Jane", "last_name": "Doe", "postcode": "S11 8YE"},
+    )
+    right = frame(
+        {"id": "r1", "first_name": "Robert", "last_name": "Smith", "date_of_birth": "1980-01-02"},
+        {"id": "r2", "first_name": "Jane", "last_name": "Doe", "postcode": "S11 8YE"},
+        {"id": "r3", "first_name": "Janet", "last_name": "Doe", "postcode": "S11 8YE"},
+    )
+    plain = screen_frames(left, right, threshold=0.0)
+    reused = screen_frames(left, right, threshold=0.0, left_features=build_features(left))
+    assert not plain.empty
+    pd.testing.assert_frame_equal(plain, reused)
+    with pytest.raises(ValueError, match="left_features"):
+        screen_frames(left, right, left_features=build_features(left.head(1)))

@@ -49,6 +49,7 @@ def screen_files(
     """Screen every applicant against every reference file; keep pairs at/above threshold."""
     # imported here: the linkage stack (DuckDB, numpy) should not slow every CLI start
     from vetline.matching import REVIEW_THRESHOLD, explain_text, screen_frames
+    from vetline.matching.features import build_features
 
     if not against:
         raise InputError("give at least one reference file with --against")
@@ -65,10 +66,12 @@ def screen_files(
     result = ScreenResult(
         applicants=len(left), references={n: (fmt, len(df)) for n, (df, fmt) in frames.items()}
     )
+    # the applicants are normalised once, not once per reference file
+    features = build_features(left) if not left.empty else None
     for name, (right, _fmt) in frames.items():
         if left.empty or right.empty:
             continue
-        pairs = screen_frames(left, right, threshold=cut, engine=backend)
+        pairs = screen_frames(left, right, threshold=cut, engine=backend, left_features=features)
         for pair in pairs.itertuples(index=False):
             if float(pair.score) < cut:
                 continue
@@ -82,7 +85,10 @@ def screen_files(
                     "explanation": explain_text(pair.explanation),
                 }
             )
-    result.hits.sort(key=lambda h: (-h["score"], h["applicant_id"], h["reference_list"]))
+    # reference_id breaks ties: the engine returns pairs in no fixed order
+    result.hits.sort(
+        key=lambda h: (-h["score"], h["applicant_id"], h["reference_list"], h["reference_id"])
+    )
     return result
 
 

@@ -145,19 +145,26 @@ def screen_frames(
     *,
     threshold: float = REVIEW_THRESHOLD,
     engine: str = "duckdb",
+    left_features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Candidate pairs (left record, right record) scoring at or above `threshold`.
 
     `right` is one list (a register, a membership, a party's members): its records compete
     for each applicant, since a list holds each person once. To screen several lists in one
-    call, give `right` a `list` column naming each record's list.
+    call, give `right` a `list` column naming each record's list. `left_features`:
+    `build_features(left)` computed once by a caller screening the same applicants against
+    several lists one by one (normalising 128,000 applicants takes about 1.5 s).
     """
     _check(left, "left")
     _check(right, "right")
     if left.empty or right.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
+    if left_features is None:
+        left_features = build_features(left)
+    elif len(left_features) != len(left):
+        raise ValueError("left_features: not the features of `left` (row counts differ)")
     levels = compare_levels(
-        build_features(left),
+        left_features,
         build_features(right),
         engine=engine,
         keep_bits=keep_bits_for(threshold),
