@@ -10,7 +10,7 @@ import pandas as pd
 from vetline.errors import InputError
 from vetline.matching.bands import REVIEW_THRESHOLD, assign_bands
 from vetline.matching.comparisons import FIELDS
-from vetline.matching.engines import compare_levels
+from vetline.matching.engines import compare_levels, features_for
 from vetline.matching.explain import explain_pair
 from vetline.matching.features import PERSON_FIELDS, build_features
 from vetline.matching.model import (
@@ -165,7 +165,7 @@ def screen_frames(
         raise ValueError("left_features: not the features of `left` (row counts differ)")
     levels = compare_levels(
         left_features,
-        build_features(right),
+        features_for(right, engine=engine),
         engine=engine,
         keep_bits=keep_bits_for(threshold),
     )

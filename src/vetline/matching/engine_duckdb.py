@@ -76,13 +76,15 @@ def _text_lists_view(con: duckdb.DuckDBPyConnection, side: str) -> None:
     )
 
 
-def _arrow(features: pd.DataFrame) -> pa.Table:
+def _arrow(features: pd.DataFrame | pa.Table) -> pa.Table:
+    if isinstance(features, pa.Table):
+        return features
     return pa.Table.from_pandas(features, preserve_index=False)
 
 
 def compare(
-    left: pd.DataFrame,
-    right: pd.DataFrame | None,
+    left: pd.DataFrame | pa.Table,
+    right: pd.DataFrame | pa.Table | None,
     *,
     dedupe: bool = False,
     prefilter: bool = True,
