@@ -256,3 +256,22 @@ def test_precomputed_applicant_features_give_the_same_hits() -> None:
     pd.testing.assert_frame_equal(plain, reused)
     with pytest.raises(ValueError, match="left_features"):
         screen_frames(left, right, left_features=build_features(left.head(1)))
+
+
+def test_duckdb_memory_limit_is_applied_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vetline.matching.engine_duckdb import _connect
+
+    left = frame(APPLICANT)
+    right = frame({**APPLICANT, "id": "r1", "first_name": "Robert"}, {**APPLICANT, "id": "r2"})
+    unlimited = screen_frames(left, right, threshold=0.0)
+    monkeypatch.setenv("VETLINE_DUCKDB_MEMORY_LIMIT", "64MB")
+    con = _connect()
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+    assert limit is not None and limit[0] == "61.0 MiB"  # 64 MB as DuckDB reports it
+    pd.testing.assert_frame_equal(screen_frames(left, right, threshold=0.0), unlimited)
+    monkeypatch.setenv("VETLINE_DUCKDB_MEMORY_LIMIT", "lots'; DROP TABLE x; --")
+    with pytest.raises(InputError, match="VETLINE_DUCKDB_MEMORY_LIMIT"):
+        screen_frames(left, right)
