@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from vetline.db.people import ListKind
 from vetline.errors import InputError
 from vetline.intake import import_reference
-from vetline.member_hits import member_hits
+from vetline.member_hits import MemberHit, member_hits
 from vetline.users import Permission, require
 from vetline.web import reference
 from vetline.web.api.applications import ImportOut
@@ -129,35 +129,17 @@ def version_hits(
     return [HitOut.model_validate(h) for h in reference.rescreen_hits(session, lst, version)]
 
 
-class MemberHitOut(BaseModel):
-    hit_id: int
-    member_id: int
-    member_external_id: str
-    member_name: str
-    member_status: str
-    list_name: str
-    list_kind: str
-    list_version: int | None
-    new_in_version: int | None
-    entry_external_id: str
-    entry_name: str
-    score: float
-    band: str
-    explanation: list[dict[str, Any]]
-    created_at: datetime
-
-
-@router.get("/{name}/member-hits", response_model=list[MemberHitOut])
+@router.get("/{name}/member-hits", response_model=list[MemberHit])
 def list_member_hits(
     name: str,
     user: ReadReference,
     session: SessionDep,
     version: Annotated[int | None, Query(ge=1, le=2_000_000_000)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[MemberHitOut]:
+) -> list[MemberHit]:
     """Current members this list matches, for people to review; a hit never changes a
     membership. `version`: only those new in that version."""
     require(user, Permission.READ_CASES)
     lst = reference.get_list(session, name)
-    found = member_hits(session, list_name=lst.name, new_in_version=version, limit=limit)
-    return [MemberHitOut(**h.__dict__) for h in found]
+    # the domain's dataclass is the response schema: one definition of a member hit
+    return member_hits(session, list_name=lst.name, new_in_version=version, limit=limit)
