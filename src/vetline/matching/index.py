@@ -34,24 +34,6 @@ if TYPE_CHECKING:
 INDEX_FILE = "index.duckdb"
 META_FILE = "index.json"
 
-# Sorted key tables for single-applicant lookups on disk. screen_one now reads the index into
-# memory instead (vetline.matching.lookup), so these are unused; dropping them from build()
-# would shorten it (left to the owner of build).
-_LOOKUP_TABLES = (
-    "CREATE INDEX r_by_idx ON R(idx)",
-    "CREATE INDEX records_by_idx ON records(idx)",
-    "CREATE TABLE K_ln AS SELECT lnk, fn, fn_init, fn_sx, idx FROM R_ln ORDER BY lnk, fn",
-    "CREATE TABLE K_lv AS SELECT lnk, fnk, idx FROM R_lv ORDER BY lnk, fnk",
-    "CREATE TABLE K_fn AS SELECT fn, ln, ln_sx, idx FROM R WHERE fn <> '' ORDER BY fn, ln_sx",
-    "CREATE TABLE K_ln_whole AS SELECT ln, fn, idx FROM R WHERE ln <> '' ORDER BY ln, fn",
-    "CREATE TABLE K_dob AS SELECT dob_key, idx FROM R WHERE dob_key <> '' ORDER BY dob_key",
-    "CREATE TABLE K_pc AS SELECT pc, fn_init, addr_no, ln_sx, idx FROM R WHERE pc <> '' "
-    "ORDER BY pc",
-    "CREATE TABLE K_email AS SELECT email, idx FROM R WHERE email <> '' ORDER BY email",
-    "CREATE TABLE K_phone AS SELECT phone, idx FROM R WHERE phone <> '' ORDER BY phone",
-)
-
-
 class ReferenceIndex:
     """Reference features and keys stored once; screening reads them."""
 
@@ -84,8 +66,6 @@ class ReferenceIndex:
         for stmt in key_views("R", "unnest"):
             # stored as tables: the keys are computed once, not on every screening
             con.execute(stmt.replace("CREATE OR REPLACE TEMP VIEW", "CREATE TABLE"))
-        for stmt in _LOOKUP_TABLES:
-            con.execute(stmt)
         con.unregister("features_in")
         con.unregister("records_in")
         con.execute("CHECKPOINT")
