@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 INDEX_FILE = "index.duckdb"
 META_FILE = "index.json"
 
+
 class ReferenceIndex:
     """Reference features and keys stored once; screening reads them."""
 
