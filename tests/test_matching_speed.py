@@ -17,14 +17,13 @@ from hypothesis import strategies as st
 
 from vetline.matching import dedupe_frame, screen_frames
 from vetline.matching.api import keep_bits_for, score_levels
-from vetline.matching.blocking import candidate_pairs_sql, key_views
+from vetline.matching.blocking import candidate_pairs_sql
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.engine_duckdb import (
     _DL_MACRO,
     _TEXT_LIST_MACROS,
-    _arrow,
-    _text_lists_view,
     levels_of_pairs,
+    register_sides,
 )
 from vetline.matching.engines import compare_levels
 from vetline.matching.features import build_features
@@ -81,11 +80,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
 def _pairs(left: pd.DataFrame, right: pd.DataFrame, sql: str) -> set[tuple[int, int]]:
     con = duckdb.connect()
     try:
-        con.register("L", _arrow(build_features(left)))
-        con.register("R", _arrow(build_features(right)))
-        for side in ("L", "R"):
-            for stmt in key_views(side, "unnest"):
-                con.execute(stmt)
+        register_sides(con, build_features(left), build_features(right))
         return {(int(a), int(b)) for a, b in con.execute(sql).fetchall()}
     finally:
         con.close()
@@ -156,14 +151,7 @@ def test_levels_on_text_lists_equal_levels_on_lists(synth: dict[str, pd.DataFram
     right = pd.concat([synth["members"], extra], ignore_index=True)
     con = duckdb.connect()
     try:
-        con.register("L", _arrow(build_features(left)))
-        con.register("R", _arrow(build_features(right)))
-        for side in ("L", "R"):
-            for stmt in key_views(side, "unnest"):
-                con.execute(stmt)
-            _text_lists_view(con, side)
-        for stmt in _TEXT_LIST_MACROS:
-            con.execute(stmt)
+        register_sides(con, build_features(left), build_features(right))
         con.execute(f"CREATE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=False)}")
         plain = levels_of_pairs(con, prefilter=False)
         text = levels_of_pairs(con, prefilter=False, text_lists=True)

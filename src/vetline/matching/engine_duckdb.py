@@ -94,6 +94,21 @@ def _arrow(features: pd.DataFrame | pa.Table) -> pa.Table:
     return pa.Table.from_pandas(features, preserve_index=False)
 
 
+def register_sides(
+    con: duckdb.DuckDBPyConnection, left: pd.DataFrame | pa.Table, right: pd.DataFrame | pa.Table
+) -> None:
+    """Register the two feature tables as L and R with their key views, text-list views and
+    macros: everything `compare_registered(..., text_lists=True)` reads."""
+    con.register("L", _arrow(left))
+    con.register("R", _arrow(right))
+    for side in ("L", "R"):
+        for stmt in key_views(side, "unnest"):
+            con.execute(stmt)
+        _text_lists_view(con, side)
+    for stmt in _TEXT_LIST_MACROS:
+        con.execute(stmt)
+
+
 def compare(
     left: pd.DataFrame | pa.Table,
     right: pd.DataFrame | pa.Table | None,
@@ -109,14 +124,7 @@ def compare(
     """
     con = _connect()
     try:
-        con.register("L", _arrow(left))
-        con.register("R", _arrow(left) if dedupe or right is None else _arrow(right))
-        for side in ("L", "R"):
-            for stmt in key_views(side, "unnest"):
-                con.execute(stmt)
-            _text_lists_view(con, side)
-        for stmt in _TEXT_LIST_MACROS:
-            con.execute(stmt)
+        register_sides(con, left, left if dedupe or right is None else right)
         return compare_registered(
             con, dedupe=dedupe, prefilter=prefilter, keep_bits=keep_bits, text_lists=True
         )
