@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synth import generate, labelled_levels, load
 
 from vetline.matching import MODEL_VERSION, REVIEW_THRESHOLD
-from vetline.matching.model import name_only_mask, shipped_model
+from vetline.matching.model import Model, name_only_mask, shipped_model
 
 
 def best_per_target(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -31,8 +31,54 @@ def best_per_target(pairs: pd.DataFrame) -> pd.DataFrame:
     return pairs.drop_duplicates(["target_file", "left_id", "target_id"])
 
 
-def report(pairs: pd.DataFrame, truth: pd.DataFrame, *, show_misses: int = 0) -> dict[str, float]:
-    model = shipped_model()
+def chance_off(scores: np.ndarray, decile: np.ndarray, *, draws: int = 2000) -> np.ndarray:
+    """Deciles off by more than 0.1 for a *perfectly calibrated* model with these scores.
+
+    Each pair is drawn a true match with probability equal to its score, `draws` times: the
+    count of deciles off in each draw. With 15-50 pairs in the middle deciles of one seed, a
+    perfect model is off somewhere in most seeds, so a seed's count must be read against this.
+    """
+    rng = np.random.default_rng(0)
+    n = np.bincount(decile, minlength=10)
+    used = n > 0
+    mean = np.bincount(decile, scores, minlength=10)[used] / n[used]
+    out = np.empty(draws, dtype=np.int64)
+    for k in range(draws):
+        true = rng.random(len(scores)) < scores
+        share = np.bincount(decile, true, minlength=10)[used] / n[used]
+        out[k] = int((np.abs(share - mean) > 0.1).sum())
+    return out
+
+
+def reliability(p: pd.DataFrame) -> pd.DataFrame:
+    """Share of true matches per score decile of listed pairs (score >= REVIEW_THRESHOLD).
+
+    Every listed pair counts: a pair without a truth row is a non-match (truth.csv lists every
+    same-person pair, so "none" means different people), and namesakes and household members
+    count as non-matches too. `se` is the binomial standard error of the share at that size.
+    """
+    decile = np.minimum((p["score"] * 10).astype(int), 9)
+    cal = p.groupby(decile).agg(
+        pairs=("score", "size"),
+        mean_score=("score", "mean"),
+        true_share=("relation", lambda r: float((r == "match").mean())),
+    )
+    cal.index.name = "decile"
+    cal["gap"] = (cal["true_share"] - cal["mean_score"]).round(4)
+    cal["se"] = np.sqrt(cal["mean_score"] * (1 - cal["mean_score"]) / cal["pairs"]).round(4)
+    cal["within 0.1"] = cal["gap"].abs() <= 0.1
+    return cal
+
+
+def report(
+    pairs: pd.DataFrame,
+    truth: pd.DataFrame,
+    *,
+    show_misses: int = 0,
+    model: Model | None = None,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Print the figures for one seed; returns them and its listed pairs (for pooling)."""
+    model = model or shipped_model()
     pairs = pairs.copy()
     pairs["score"] = model.score(pairs)
     pairs["name_only"] = name_only_mask(pairs)
@@ -100,16 +146,17 @@ def report(pairs: pd.DataFrame, truth: pd.DataFrame, *, show_misses: int = 0) ->
 
     # calibration: share of true matches per score decile among listed pairs
     p = pairs[pairs["score"] >= REVIEW_THRESHOLD].copy()
-    p["decile"] = np.minimum((p["score"] * 10).astype(int), 9)
-    cal = p.groupby("decile").agg(
-        pairs=("score", "size"),
-        mean_score=("score", "mean"),
-        true_share=("relation", lambda r: float((r == "match").mean())),
-    )
-    cal["gap"] = (cal["true_share"] - cal["mean_score"]).round(4)
-    cal["within 0.1"] = cal["gap"].abs() <= 0.1
+    cal = reliability(p)
+    out["deciles off"] = int((~cal["within 0.1"]).sum())
     print(f"\nreliability (pairs scoring >= {REVIEW_THRESHOLD}, by score decile):")
     print(cal.round(4).to_string())
+    chance = chance_off(
+        p["score"].to_numpy(), np.minimum((p["score"] * 10).astype(int), 9).to_numpy()
+    )
+    print(
+        f"deciles off: {out['deciles off']}; a perfectly calibrated model with these scores: "
+        f"{chance.mean():.2f} off on average, none off in {np.mean(chance == 0):.0%} of draws"
+    )
     bands = p.assign(
         band=np.where(p["name_only"], "name-only", np.where(p["score"] >= 0.5, "match", "possible"))
     )
@@ -137,32 +184,42 @@ def report(pairs: pd.DataFrame, truth: pd.DataFrame, *, show_misses: int = 0) ->
         fps = pairs[(pairs["relation"] != "match") & (pairs["score"] >= 0.5)]
         print(f"\nfalse positives: {len(fps)}")
         print(fps.groupby(["target_file", "relation"]).size().to_string())
-    return out
+    return out, p
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seed", type=int, nargs="+", default=[7], help="one or more seeds")
     ap.add_argument("--members", type=int, default=20000)
     ap.add_argument("--applicants", type=int, default=8000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/vetline-bench"))
     ap.add_argument("--misses", type=int, default=0, help="show the N commonest missed kinds")
     args = ap.parse_args()
-    d = generate(
-        args.work / f"seed{args.seed}-{args.members}-{args.applicants}",
-        seed=args.seed,
-        members=args.members,
-        applicants=args.applicants,
-    )
-    t = time.perf_counter()
-    data = load(d)
-    pairs = labelled_levels(data)
-    print(
-        f"model {MODEL_VERSION}; synth seed {args.seed}: {len(data.applications):,} applicants, "
-        f"{sum(len(f) for f in data.targets.values()):,} reference/member rows, "
-        f"{len(pairs):,} candidate pairs in {time.perf_counter() - t:.1f}s\n"
-    )
-    report(pairs, data.truth, show_misses=args.misses)
+    listed = []
+    summary = []
+    for seed in args.seed:
+        d = generate(
+            args.work / f"seed{seed}-{args.members}-{args.applicants}",
+            seed=seed,
+            members=args.members,
+            applicants=args.applicants,
+        )
+        t = time.perf_counter()
+        data = load(d)
+        pairs = labelled_levels(data)
+        print(
+            f"model {MODEL_VERSION}; synth seed {seed}: {len(data.applications):,} applicants, "
+            f"{sum(len(f) for f in data.targets.values()):,} reference/member rows, "
+            f"{len(pairs):,} candidate pairs in {time.perf_counter() - t:.1f}s\n"
+        )
+        figures, p = report(pairs, data.truth, show_misses=args.misses)
+        summary.append({"seed": seed, **figures})
+        listed.append(p)
+        print()
+    if len(args.seed) > 1:
+        print(pd.DataFrame(summary).round(4).to_string(index=False))
+        print(f"\nreliability pooled over seeds {args.seed}:")
+        print(reliability(pd.concat(listed, ignore_index=True)).round(4).to_string())
 
 
 if __name__ == "__main__":

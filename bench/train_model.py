@@ -1,6 +1,8 @@
 """Fit the shipped matching model on labelled synthetic data and write model.json.
 
-    .venv/bin/python bench/train_model.py --seeds 101 102 103 --version 1.0
+    .venv/bin/python bench/train_model.py --seeds 101 102 103 --febrl --version 1.1
+
+(model 1.2: see docs/matching.md for the command it was trained with)
 
 Training seeds must differ from the evaluation seeds used by bench_matching.py (default 7),
 so the quality figures are measured on data the weights never saw.
@@ -45,6 +47,12 @@ def main() -> None:
         choices=("shared", "own"),
         default="shared",
         help="own: each FEBRL set gets its own intercept during the fit (dropped afterwards)",
+    )
+    ap.add_argument(
+        "--address-without-dob",
+        action="store_true",
+        help="fit the address weights of pairs without a date of birth to compare as a table "
+        "of their own (model 1.2)",
     )
     ap.add_argument(
         "--febrl",
@@ -109,6 +117,7 @@ def main() -> None:
     if args.febrl and args.febrl_prior == "own":
         strata = np.where(pairs["seed"].to_numpy() > 9000, pairs["seed"].to_numpy() - 9000, 0)
     meta["febrl_prior"] = args.febrl_prior if args.febrl else None
+    meta["address_without_date_of_birth"] = args.address_without_dob
     model = fit_model(
         pairs,
         y,
@@ -117,6 +126,7 @@ def main() -> None:
         meta=meta,
         sample_weight=weight,
         strata=strata,
+        address_without_dob=args.address_without_dob,
     )
     args.out.write_text(json.dumps(model.to_json(), indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(model.to_json()["weights"], indent=1))

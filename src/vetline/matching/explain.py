@@ -17,6 +17,8 @@ NAME_ONLY_DETAIL = (
     "no date of birth, address, postcode, email or phone to compare: "
     "the name alone cannot show it is the same person"
 )
+# an address weighed without a date of birth (model 1.2: see vetline.matching.model)
+NO_DOB_NOTE = " (no date of birth to compare: weighed as on a register)"
 # how the two values are joined in the detail, by level
 _AGREE = frozenset({"exact", "same address and postcode"})
 _DIFFER = frozenset({"different", "different, date of birth not the same"})
@@ -93,16 +95,20 @@ def explain_pair(
     competition of other entries of the same list, the name-only note and the base rate.
     """
     out: list[dict[str, Any]] = []
-    for f, code in zip(FIELDS, levels, strict=True):
+    weights = model.level_weights(levels)
+    for f, code, weight in zip(FIELDS, levels, weights, strict=True):
         if code == 0:
             continue
         level = f.levels[code]
+        detail = _detail(f.name, level, left, right)
+        if f.name == "address" and weight != model.weights[f.name][code]:
+            detail += NO_DOB_NOTE
         out.append(
             {
                 "field": f.name,
                 "level": level,
-                "detail": _detail(f.name, level, left, right),
-                "weight": round(model.weights[f.name][code], 2) + 0.0,  # never "-0.0"
+                "detail": detail,
+                "weight": round(weight, 2) + 0.0,  # never "-0.0"
             }
         )
     if name_count > 1 and abs(name_bits) >= 0.005:

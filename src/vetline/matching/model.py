@@ -5,6 +5,12 @@ The score of a pair is a calibrated probability that both records are the same p
     log2 odds = prior + Σ weight(field, level) [+ name-only] [+ name frequency] [+ ties]
     score     = 1 / (1 + 2 ** -log2 odds)
 
+- address without a date of birth (model 1.2): the address and postcode level has a second
+  set of weights for pairs whose dates of birth cannot be compared (one side has none, as on
+  an electoral register). There the address is the main evidence and a neighbour of the same
+  name is the usual look-alike, so "same postcode, different address" or "same district"
+  means something else than beside an agreeing or differing date of birth.
+
 - name frequency: when both names agree exactly, `name_frequency` bits per doubling of the
   number of records on the other side that carry the same name (a common name is weaker
   evidence than a rare one; term-frequency adjustment).
@@ -24,6 +30,7 @@ as `model.json`; nothing is re-trained when screening.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -34,6 +41,12 @@ import pandas as pd
 
 from vetline.matching.comparisons import EVIDENCE_FIELDS, FIELDS
 
+ADDRESS = "address"
+DOB = "date_of_birth"
+ADDRESS_NO_DOB = "address_without_date_of_birth"  # its key in model.json
+_ADDRESS_COLUMN = [f.name for f in FIELDS].index(ADDRESS)
+_DOB_COLUMN = [f.name for f in FIELDS].index(DOB)
+
 
 @dataclass(frozen=True)
 class Model:
@@ -43,6 +56,15 @@ class Model:
     name_frequency: float
     weights: dict[str, tuple[float, ...]]  # field → weight per level code
     meta: dict[str, Any]
+    # address weight per level code when no date of birth could be compared (None: as above)
+    address_without_dob: tuple[float, ...] | None = None
+
+    def level_weights(self, codes: Sequence[int]) -> list[float]:
+        """Each field's weight for one pair, given its level codes in FIELDS order."""
+        out = [self.weights[f.name][c] for f, c in zip(FIELDS, codes, strict=True)]
+        if self.address_without_dob is not None and codes[_DOB_COLUMN] == 0:
+            out[_ADDRESS_COLUMN] = self.address_without_dob[codes[_ADDRESS_COLUMN]]
+        return out
 
     def log2_odds(self, levels: pd.DataFrame) -> np.ndarray:
         """Sum the weights of each pair's levels (one row per pair, one column per field)."""
@@ -54,8 +76,12 @@ class Model:
         """The pair on its own: prior + level weights + name-only + name frequency."""
         total = np.full(len(levels), self.prior, dtype=np.float64)
         for f in FIELDS:
-            table = np.asarray(self.weights[f.name], dtype=np.float64)
-            total += table[levels[f.name].to_numpy()]
+            codes = levels[f.name].to_numpy()
+            weights = np.asarray(self.weights[f.name], dtype=np.float64)[codes]
+            if f.name == ADDRESS and self.address_without_dob is not None:
+                alone = np.asarray(self.address_without_dob, dtype=np.float64)[codes]
+                weights = np.where(levels[DOB].to_numpy() == 0, alone, weights)
+            total += weights
         total += np.where(name_only_mask(levels), self.name_only, 0.0)
         total += self.name_frequency * name_frequency_bits(levels)
         return total
@@ -64,22 +90,24 @@ class Model:
         return probability(self.log2_odds(levels))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "version": self.version,
             "units": "log2 Bayes factor (bits)",
             "prior": round(self.prior, 4),
             "name_only": round(self.name_only, 4),
             "name_frequency": round(self.name_frequency, 4),
-            "weights": {
-                f.name: {
-                    # + 0.0: a weight held at 0 by a constraint must not print as "-0.0"
-                    lvl: round(w, 4) + 0.0
-                    for lvl, w in zip(f.levels, self.weights[f.name], strict=True)
-                }
-                for f in FIELDS
-            },
-            "meta": self.meta,
+            "weights": {f.name: _level_dict(f.levels, self.weights[f.name]) for f in FIELDS},
         }
+        if self.address_without_dob is not None:
+            levels = next(f.levels for f in FIELDS if f.name == ADDRESS)
+            out[ADDRESS_NO_DOB] = _level_dict(levels, self.address_without_dob)
+        out["meta"] = self.meta
+        return out
+
+
+def _level_dict(levels: Sequence[str], weights: Sequence[float]) -> dict[str, float]:
+    # + 0.0: a weight held at 0 by a constraint must not print as "-0.0"
+    return {lvl: round(w, 4) + 0.0 for lvl, w in zip(levels, weights, strict=True)}
 
 
 def probability(log2_odds: np.ndarray) -> np.ndarray:
@@ -128,10 +156,11 @@ def raw_log2_odds_sql(model: Model) -> str:
     """SQL for a pair's own log2 odds over the level columns (engine-side pre-filter)."""
     terms = [f"{model.prior!r}"]
     for f in FIELDS:
-        whens = " ".join(
-            f"WHEN {code} THEN {w!r}" for code, w in enumerate(model.weights[f.name]) if code
-        )
-        terms.append(f"(CASE {f.name} {whens} ELSE 0.0 END)")
+        term = _case_sql(f.name, model.weights[f.name])
+        if f.name == ADDRESS and model.address_without_dob is not None:
+            alone = _case_sql(f.name, model.address_without_dob)
+            term = f"(CASE WHEN {DOB} = 0 THEN {alone} ELSE {term} END)"
+        terms.append(term)
     none = " AND ".join(f"{name} = 0" for name in EVIDENCE_FIELDS)
     terms.append(f"(CASE WHEN {none} THEN {model.name_only!r} ELSE 0.0 END)")
     exact = ", ".join(str(c) for c in EXACT_FIRST)
@@ -140,6 +169,11 @@ def raw_log2_odds_sql(model: Model) -> str:
         f"THEN {model.name_frequency!r} * log2(greatest(r_name_n, 1)) ELSE 0.0 END)"
     )
     return " + ".join(terms)
+
+
+def _case_sql(column: str, weights: Sequence[float]) -> str:
+    whens = " ".join(f"WHEN {code} THEN {w!r}" for code, w in enumerate(weights) if code)
+    return f"(CASE {column} {whens} ELSE 0.0 END)"
 
 
 def name_only_mask(levels: pd.DataFrame) -> np.ndarray:
@@ -158,6 +192,12 @@ def model_from_json(data: dict[str, Any]) -> Model:
         if missing:
             raise ValueError(f"model {data.get('version')}: {f.name} has no weight for {missing}")
         weights[f.name] = tuple(float(given[lvl]) for lvl in f.levels)
+    alone = data.get(ADDRESS_NO_DOB)
+    if alone is not None:
+        levels = next(f.levels for f in FIELDS if f.name == ADDRESS)
+        missing = [lvl for lvl in levels if lvl not in alone]
+        if missing:
+            raise ValueError(f"model {data.get('version')}: {ADDRESS_NO_DOB} lacks {missing}")
     return Model(
         version=str(data["version"]),
         prior=float(data["prior"]),
@@ -165,6 +205,7 @@ def model_from_json(data: dict[str, Any]) -> Model:
         name_frequency=float(data.get("name_frequency", 0.0)),
         weights=weights,
         meta=dict(data.get("meta", {})),
+        address_without_dob=None if alone is None else tuple(float(alone[lvl]) for lvl in levels),
     )
 
 

@@ -29,7 +29,16 @@ import numpy as np
 import pandas as pd
 
 from vetline.matching.comparisons import FIELDS
-from vetline.matching.model import Model, name_frequency_bits, name_only_mask
+from vetline.matching.model import (
+    ADDRESS,
+    ADDRESS_NO_DOB,
+    DOB,
+    Model,
+    name_frequency_bits,
+    name_only_mask,
+)
+
+_ADDRESS_LEVELS = next(f.levels for f in FIELDS if f.name == ADDRESS)
 
 # (stronger, weaker) level pairs per field: weight(stronger) >= weight(weaker). "missing"
 # (weight 0) anchors signs: (level, "missing") makes a level count for a match, ("missing",
@@ -98,8 +107,14 @@ ORDER: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def design(levels: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, int]]]:
-    """One-hot matrix of every non-missing level plus the name-only flag and name frequency."""
+def design(
+    levels: pd.DataFrame, *, address_without_dob: bool = False
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """One-hot matrix of every non-missing level plus the name-only flag and name frequency.
+
+    `address_without_dob` adds, per address level, a column for the pairs without a date of
+    birth to compare: its coefficient is what the level weighs there *on top of* its weight.
+    """
     columns: list[np.ndarray] = []
     names: list[tuple[str, int]] = []
     for f in FIELDS:
@@ -107,6 +122,12 @@ def design(levels: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, int]]]:
         for code in range(1, len(f.levels)):
             columns.append((codes == code).astype(np.float64))
             names.append((f.name, code))
+    if address_without_dob:
+        no_dob = levels[DOB].to_numpy() == 0
+        codes = levels[ADDRESS].to_numpy()
+        for code in range(1, len(_ADDRESS_LEVELS)):
+            columns.append((no_dob & (codes == code)).astype(np.float64))
+            names.append((ADDRESS_NO_DOB, code))
     columns.append(name_only_mask(levels).astype(np.float64))
     names.append(("name_only", 1))
     columns.append(name_frequency_bits(levels))
@@ -119,14 +140,20 @@ def constraint_matrix(names: list[tuple[str, int]]) -> np.ndarray:
     column = {name: k + 1 for k, name in enumerate(names)}
     rows: list[np.ndarray] = []
     for f in FIELDS:
+        # the address weights without a date of birth (base + extra) keep the same order
+        tables: list[tuple[str, ...]] = [(f.name,)]
+        if f.name == ADDRESS and (ADDRESS_NO_DOB, 1) in column:
+            tables.append((f.name, ADDRESS_NO_DOB))
         code = {level: k for k, level in enumerate(f.levels)}
-        for strong, weak in ORDER.get(f.name, ()):
-            row = np.zeros(len(names) + 1)
-            if code[strong]:
-                row[column[(f.name, code[strong])]] += 1.0
-            if code[weak]:
-                row[column[(f.name, code[weak])]] -= 1.0
-            rows.append(row)
+        for parts in tables:
+            for strong, weak in ORDER.get(f.name, ()):
+                row = np.zeros(len(names) + 1)
+                for part in parts:
+                    if code[strong]:
+                        row[column[(part, code[strong])]] += 1.0
+                    if code[weak]:
+                        row[column[(part, code[weak])]] -= 1.0
+                rows.append(row)
     row = np.zeros(len(names) + 1)
     row[column[("name_frequency", 1)]] = -1.0  # a common name is never stronger evidence
     rows.append(row)
@@ -238,6 +265,7 @@ def fit_model(
     meta: dict[str, Any],
     sample_weight: np.ndarray | None = None,
     strata: np.ndarray | None = None,
+    address_without_dob: bool = False,
 ) -> Model:
     """Fit weights (converted to bits) under the monotonicity constraints, as a Model.
 
@@ -246,9 +274,10 @@ def fit_model(
     gets its own intercept during the fit, which is then dropped. (FEBRL's blocked pairs are
     about 80% true matches against a few percent in a screening: with one shared intercept the
     level weights FEBRL uses most soak up the difference. Model 1.1 does not use it: see
-    docs/matching.md.)
+    docs/matching.md.) `address_without_dob`: fit the address weights of pairs without a date
+    of birth to compare as a table of their own (model 1.2).
     """
-    x, names = design(levels)
+    x, names = design(levels, address_without_dob=address_without_dob)
     constraints = constraint_matrix(names)
     if strata is not None:
         codes = sorted(set(np.unique(strata).tolist()) - {0})
@@ -274,9 +303,12 @@ def _as_model(
 ) -> Model:
     bits = coef / math.log(2)
     weights = {f.name: [0.0] * len(f.levels) for f in FIELDS}
+    extra = [0.0] * len(_ADDRESS_LEVELS)
     name_only = name_frequency = 0.0
     for (field, code), w in zip(names, bits, strict=True):
-        if field == "name_only":
+        if field == ADDRESS_NO_DOB:
+            extra[code] = float(w)
+        elif field == "name_only":
             name_only = float(w)
         elif field == "name_frequency":
             name_frequency = float(w)  # bits per doubling of the name's count
@@ -289,4 +321,7 @@ def _as_model(
         name_frequency=name_frequency,
         weights={k: tuple(v) for k, v in weights.items()},
         meta=meta,
+        address_without_dob=tuple(a + b for a, b in zip(weights[ADDRESS], extra, strict=True))
+        if (ADDRESS_NO_DOB, 1) in names
+        else None,
     )
