@@ -12,6 +12,7 @@ import pytest
 from vetline.matching import screen_frames
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.model import (
+    ADDRESS_LEVELS,
     ADDRESS_NO_DOB,
     model_from_json,
     raw_log2_odds_sql,
@@ -19,7 +20,6 @@ from vetline.matching.model import (
 )
 from vetline.matching.training import ORDER, fit_model
 
-ADDRESS_LEVELS = next(f.levels for f in FIELDS if f.name == "address")
 DISTRICT = ADDRESS_LEVELS.index("same postcode district only")
 
 APPLICANT = {

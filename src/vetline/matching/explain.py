@@ -101,7 +101,7 @@ def explain_pair(
             continue
         level = f.levels[code]
         detail = _detail(f.name, level, left, right)
-        if f.name == "address" and weight != model.weights[f.name][code]:
+        if f.name == "address" and model.address_alone(levels):
             detail += NO_DOB_NOTE
         out.append(
             {

@@ -44,6 +44,7 @@ from vetline.matching.comparisons import EVIDENCE_FIELDS, FIELDS
 ADDRESS = "address"
 DOB = "date_of_birth"
 ADDRESS_NO_DOB = "address_without_date_of_birth"  # its key in model.json
+ADDRESS_LEVELS = next(f.levels for f in FIELDS if f.name == ADDRESS)
 _ADDRESS_COLUMN = [f.name for f in FIELDS].index(ADDRESS)
 _DOB_COLUMN = [f.name for f in FIELDS].index(DOB)
 
@@ -59,10 +60,15 @@ class Model:
     # address weight per level code when no date of birth could be compared (None: as above)
     address_without_dob: tuple[float, ...] | None = None
 
+    def address_alone(self, codes: Sequence[int]) -> bool:
+        """Whether a pair's address is weighed by the table for pairs without a date of birth
+        (`codes`: its level codes in FIELDS order)."""
+        return self.address_without_dob is not None and codes[_DOB_COLUMN] == 0
+
     def level_weights(self, codes: Sequence[int]) -> list[float]:
         """Each field's weight for one pair, given its level codes in FIELDS order."""
         out = [self.weights[f.name][c] for f, c in zip(FIELDS, codes, strict=True)]
-        if self.address_without_dob is not None and codes[_DOB_COLUMN] == 0:
+        if self.address_without_dob is not None and self.address_alone(codes):
             out[_ADDRESS_COLUMN] = self.address_without_dob[codes[_ADDRESS_COLUMN]]
         return out
 
@@ -99,8 +105,7 @@ class Model:
             "weights": {f.name: _level_dict(f.levels, self.weights[f.name]) for f in FIELDS},
         }
         if self.address_without_dob is not None:
-            levels = next(f.levels for f in FIELDS if f.name == ADDRESS)
-            out[ADDRESS_NO_DOB] = _level_dict(levels, self.address_without_dob)
+            out[ADDRESS_NO_DOB] = _level_dict(ADDRESS_LEVELS, self.address_without_dob)
         out["meta"] = self.meta
         return out
 
@@ -194,8 +199,7 @@ def model_from_json(data: dict[str, Any]) -> Model:
         weights[f.name] = tuple(float(given[lvl]) for lvl in f.levels)
     alone = data.get(ADDRESS_NO_DOB)
     if alone is not None:
-        levels = next(f.levels for f in FIELDS if f.name == ADDRESS)
-        missing = [lvl for lvl in levels if lvl not in alone]
+        missing = [lvl for lvl in ADDRESS_LEVELS if lvl not in alone]
         if missing:
             raise ValueError(f"model {data.get('version')}: {ADDRESS_NO_DOB} lacks {missing}")
     return Model(
@@ -205,7 +209,9 @@ def model_from_json(data: dict[str, Any]) -> Model:
         name_frequency=float(data.get("name_frequency", 0.0)),
         weights=weights,
         meta=dict(data.get("meta", {})),
-        address_without_dob=None if alone is None else tuple(float(alone[lvl]) for lvl in levels),
+        address_without_dob=None
+        if alone is None
+        else tuple(float(alone[lvl]) for lvl in ADDRESS_LEVELS),
     )
 
 

@@ -31,14 +31,13 @@ import pandas as pd
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.model import (
     ADDRESS,
+    ADDRESS_LEVELS,
     ADDRESS_NO_DOB,
     DOB,
     Model,
     name_frequency_bits,
     name_only_mask,
 )
-
-_ADDRESS_LEVELS = next(f.levels for f in FIELDS if f.name == ADDRESS)
 
 # (stronger, weaker) level pairs per field: weight(stronger) >= weight(weaker). "missing"
 # (weight 0) anchors signs: (level, "missing") makes a level count for a match, ("missing",
@@ -125,7 +124,7 @@ def design(
     if address_without_dob:
         no_dob = levels[DOB].to_numpy() == 0
         codes = levels[ADDRESS].to_numpy()
-        for code in range(1, len(_ADDRESS_LEVELS)):
+        for code in range(1, len(ADDRESS_LEVELS)):
             columns.append((no_dob & (codes == code)).astype(np.float64))
             names.append((ADDRESS_NO_DOB, code))
     columns.append(name_only_mask(levels).astype(np.float64))
@@ -303,7 +302,7 @@ def _as_model(
 ) -> Model:
     bits = coef / math.log(2)
     weights = {f.name: [0.0] * len(f.levels) for f in FIELDS}
-    extra = [0.0] * len(_ADDRESS_LEVELS)
+    extra = [0.0] * len(ADDRESS_LEVELS)
     name_only = name_frequency = 0.0
     for (field, code), w in zip(names, bits, strict=True):
         if field == ADDRESS_NO_DOB:
