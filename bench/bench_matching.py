@@ -1,10 +1,12 @@
 """Quality of the shipped model on unseen synthetic data (and the reliability table).
 
-    .venv/bin/python bench/bench_matching.py --seed 7 [--members 20000 --applicants 8000]
+    .venv/bin/python bench/bench_matching.py --seed 7 [8 11 12] [--members 20000 --applicants 8000]
 
 Prints, at vetline's own decision point (score >= 0.5 claims the same person): precision,
 recall and F1 per target list and overall; namesakes and household members wrongly matched;
-the share of true pairs listed at the review threshold; and a calibration table by score decile.
+the share of true pairs listed at the review threshold; and a calibration table by score decile,
+with how many deciles a perfectly calibrated model would miss by chance at that size. Given
+several seeds, a summary and the calibration table pooled over them.
 """
 
 from __future__ import annotations
