@@ -58,6 +58,8 @@ class ScreeningSummary:
     # list name -> [version covered before, version now] for the lists re-screened
     relisted_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
     rulebook: str | None = None
+    # cases opened on members whose new hits the rulebook refers (vetline.cases.members)
+    member_cases: list[int] = field(default_factory=list)
 
     @property
     def hits(self) -> int:
@@ -339,6 +341,7 @@ def screen_and_decide(
     The rulebook only routes (admit, provisional, fix-it notice, refer to a case); every adverse
     outcome still needs two people (vetline.cases).
     """
+    from vetline.cases.members import refer_members
     from vetline.outcomes import decide_outcomes
     from vetline.rescreen import rescreen_new_list_versions
     from vetline.rulebook import load_rulebook
@@ -374,4 +377,10 @@ def screen_and_decide(
     decided = decide_outcomes(session, screened, rulebook=rulebook, actor=actor)
     summary.outcomes = dict(decided.by_outcome)
     summary.rulebook = rulebook.label
+    if relisted.member_ids:
+        if progress:
+            progress(f"applying rulebook {rulebook.label} to {len(relisted.member_ids):,} members")
+        summary.member_cases = refer_members(
+            session, relisted.member_ids, rulebook=rulebook, actor=actor
+        ).case_ids
     return summary

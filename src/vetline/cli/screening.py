@@ -24,6 +24,11 @@ def print_relisted(summary: ScreeningSummary) -> None:
                 f"{summary.members_relisted[name]:,} (flagged for review; "
                 f"see vetline member-hits --list {name})"
             )
+    if summary.member_cases:
+        console.print(
+            f"cases opened on members the rulebook refers: {len(summary.member_cases):,} "
+            "(vetline cases list; the membership changes only when people decide)"
+        )
 
 
 def print_screening(summary: ScreeningSummary) -> None:
