@@ -286,3 +286,79 @@ def test_a_case_has_exactly_one_subject(world: World, session: Session) -> None:
         with pytest.raises(IntegrityError), session.begin_nested():
             session.execute(insert(Case), [row | subject])
     assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_api_page_and_cli_show_a_member_case(db_url: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from test_web_support import WEB_USERS, add_user, api_token, login, settings_for
+    from vetline.db import get_engine, session_scope
+    from vetline.web import create_app
+
+    with session_scope(get_engine(db_url)) as s:
+        for name, role in WEB_USERS:
+            add_user(s, name, role)
+        _member(
+            s,
+            "M-7",
+            "Siobhan",
+            "Okafor",
+            date_of_birth=date(1984, 3, 9),
+            postcode="S11 8YE",
+            address="12 Ecclesall Road, Sheffield",
+        )
+    with session_scope(get_engine(db_url)) as s:
+        _version(s, tmp_path, V1, 1)
+        screen_and_decide(s)
+    with session_scope(get_engine(db_url)) as s:
+        _version(s, tmp_path, V2, 2)
+        (case_id,) = screen_and_decide(s).member_cases
+    rw = ["cases:read", "cases:write"]
+    app = create_app(settings_for(db_url, tmp_path / "data"))
+    with TestClient(app) as client:
+        rita, sam = api_token(client, "rita", rw), api_token(client, "sam", rw)
+        queue = client.get("/api/cases", headers=rita).json()
+        assert [(q["id"], q["application_id"], q["external_id"]) for q in queue] == [
+            (case_id, None, "M-7")
+        ]
+        assert queue[0]["member_id"] is not None
+        detail = client.get(f"/api/cases/{case_id}", headers=rita).json()
+        assert detail["subject"] == "member" and detail["applicant"]["external_id"] == "M-7"
+        assert [h["record"]["external_id"] for h in detail["hits"]] == ["X-2"]
+        assert detail["hits"][0]["explanation"]
+
+        login(client, "rita")
+        page = client.get(f"/cases/{case_id}")
+        assert page.status_code == 200
+        assert "member M-7" in page.text and "Member and matched record" in page.text
+        assert "X-2" in page.text and 'value="reject"' not in page.text
+        assert "(member M-7)" in client.get("/queue").text
+
+        assert client.post(f"/api/cases/{case_id}/claim", headers=rita).status_code == 200
+        proposal = {
+            "outcome": "exclude",
+            "reason": "Member of another party: the party's list has her in full.",
+            "clause_ids": [CLAUSE],
+            "evidence_hit_ids": [h["id"] for h in detail["hits"]],
+        }
+        r = client.post(f"/api/cases/{case_id}/propose", json=proposal, headers=rita)
+        assert r.status_code == 200 and r.json()["is_final"] is False, r.text
+        r = client.post(f"/api/cases/{case_id}/approve", json={}, headers=sam)
+        assert r.status_code == 200 and r.json()["outcome"] == "exclude", r.text
+
+        members = api_token(client, "rita", ["members:read"])
+        member = client.get("/api/members/M-7", headers=members).json()
+        assert (member["status"], member["case_ids"]) == ("excluded", [case_id])
+        sent = client.get("/api/notices", params={"case_id": case_id}, headers=rita).json()
+        assert {n["kind"] for n in sent} == {"referral", "decision"}
+        assert {(n["member_id"], n["application_id"]) for n in sent} == {(member["id"], None)}
+
+    if db_url.startswith("sqlite"):
+        from typer.testing import CliRunner
+
+        from vetline.cli import app as cli
+
+        shown = CliRunner().invoke(cli, ["cases", "show", str(case_id), "--as", "rita"])
+        assert shown.exit_code == 0, shown.output
+        assert "member M-7: Siobhan Okafor" in shown.output
+        assert "membership excluded" in shown.output
