@@ -362,3 +362,64 @@ def test_api_page_and_cli_show_a_member_case(db_url: str, tmp_path: Path) -> Non
         assert shown.exit_code == 0, shown.output
         assert "member M-7: Siobhan Okafor" in shown.output
         assert "membership excluded" in shown.output
+
+
+MEMBERS = "id,first_name,last_name,date_of_birth,postcode,address,email,joined_at,paid_until\n"
+NOWAK = "M-20,Tomasz,Nowak,1979-02-14,{postcode},{address},{email},2012-04-01,{paid}\n"
+
+
+def _members_file(session: Session, tmp_path: Path, n: int, **fields: str) -> None:
+    from vetline.intake import import_members
+
+    values = {
+        "postcode": "BD1 1AA",
+        "address": "9 Other Street Bradford",
+        "email": "",
+        "paid": "2030-01-01",
+    } | fields
+    path = tmp_path / f"members_{n}.csv"
+    path.write_text(MEMBERS + NOWAK.format(**values), encoding="utf-8")
+    import_members(session, path)
+    session.commit()
+
+
+def test_a_member_whose_record_changes_is_screened_again(session: Session, tmp_path: Path) -> None:
+    make_users(session)
+    listed = HEADER + "X-8,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,Other Party\n"
+    _members_file(session, tmp_path, 1)
+    _version(session, tmp_path, listed, 1)
+    first = screen_and_decide(session, actor="test")
+    session.commit()
+    assert first.members_rescreened == 0 and first.member_cases == []
+    member = session.scalars(select(Member).where(Member.external_id == "M-20")).one()
+    assert session.scalars(select(Hit).where(Hit.subject_member_id == member.id)).all() == []
+
+    # the member moves to the listed address: the new record is screened, the case opens
+    moved = {"postcode": "LS6 1AA", "address": "5 Hyde Park Road Leeds"}
+    _members_file(session, tmp_path, 2, **moved)
+    second = screen_and_decide(session, actor="test")
+    session.commit()
+    assert second.members_rescreened == 1 and second.changed_member_hits == {LIST: 1}
+    (old,) = session.scalars(select(Hit).where(Hit.subject_member_id == member.id)).all()
+    assert old.band == "match" and old.superseded_at is None
+    (case,) = _member_cases(session)
+    assert case.member_id == member.id and case.evidence_hit_ids == [old.id]
+    session.refresh(member)
+    assert member.status == MemberStatus.CURRENT
+
+    # another change: the earlier hit is superseded and renewed, and no second case opens
+    _members_file(session, tmp_path, 3, email="t.nowak@example.org", **moved)
+    third = screen_and_decide(session, actor="test")
+    session.commit()
+    assert third.members_rescreened == 1 and third.member_cases == []
+    session.refresh(old)
+    assert old.superseded_at is not None
+    renewed = session.scalars(
+        select(Hit).where(Hit.subject_member_id == member.id, Hit.superseded_at.is_(None))
+    ).one()
+    assert renewed.id != old.id and renewed.reference_entry_id == old.reference_entry_id
+    assert len(_member_cases(session)) == 1
+
+    # a change of fee alone is not a new record to screen; nothing is screened twice
+    _members_file(session, tmp_path, 4, email="t.nowak@example.org", paid="2031-01-01", **moved)
+    assert screen_and_decide(session, actor="test").members_rescreened == 0

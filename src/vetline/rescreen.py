@@ -312,7 +312,7 @@ def rescreen_new_list_versions(
             ).all()
             for hit_id, hit in zip(stored, chunk, strict=True):
                 if hit["subject_member_id"] is not None:
-                    _flag_member(session, hit_id, hit, lst, actor, threshold)
+                    flag_member(session, hit_id, hit, lst, actor, threshold)
         run.hits = len(rows)
         run.finished_at = utcnow()
         summary.hits_by_list[lst.name] = n_apps
@@ -323,13 +323,15 @@ def rescreen_new_list_versions(
     return summary
 
 
-def _flag_member(
+def flag_member(
     session: Session,
     hit_id: int,
     hit: dict[str, Any],
     lst: ReferenceList,
     actor: str,
     threshold: float,
+    *,
+    reason: str = "a new reference-list version matches a current member: for review",
 ) -> None:
     """Audit a member hit: flagged for people to review; the membership is not touched."""
     audit.record(
@@ -348,7 +350,7 @@ def _flag_member(
         },
         score=hit["score"],
         threshold=threshold,
-        reason="a new reference-list version matches a current member: for review",
+        reason=reason,
     )
 
 

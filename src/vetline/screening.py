@@ -58,6 +58,9 @@ class ScreeningSummary:
     # list name -> [version covered before, version now] for the lists re-screened
     relisted_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
     rulebook: str | None = None
+    # members a re-import changed, screened again (vetline.member_rescreen): their hits by list
+    members_rescreened: int = 0
+    changed_member_hits: dict[str, int] = field(default_factory=dict)
     # cases opened on members whose new hits the rulebook refers (vetline.cases.members)
     member_cases: list[int] = field(default_factory=list)
 
@@ -342,6 +345,7 @@ def screen_and_decide(
     outcome still needs two people (vetline.cases).
     """
     from vetline.cases.members import refer_members
+    from vetline.member_rescreen import rescreen_changed_members
     from vetline.outcomes import decide_outcomes
     from vetline.rescreen import rescreen_new_list_versions
     from vetline.rulebook import load_rulebook
@@ -356,6 +360,13 @@ def screen_and_decide(
         actor=actor,
         progress=progress,
     )
+    changed_members = rescreen_changed_members(
+        session,
+        engine=engine or settings.match_engine,
+        threshold=settings.review_threshold if threshold is None else threshold,
+        actor=actor,
+        progress=progress,
+    )
     summary = screen_applications(
         session,
         engine=engine,
@@ -364,6 +375,8 @@ def screen_and_decide(
         progress=progress,
         covers_lists=True,
     )
+    summary.members_rescreened = len(changed_members.member_ids)
+    summary.changed_member_hits = changed_members.hits_by_list
     summary.relisted = relisted.hits_by_list
     summary.members_relisted = relisted.member_hits_by_list
     summary.relisted_versions = relisted.versions
@@ -377,10 +390,11 @@ def screen_and_decide(
     decided = decide_outcomes(session, screened, rulebook=rulebook, actor=actor)
     summary.outcomes = dict(decided.by_outcome)
     summary.rulebook = rulebook.label
-    if relisted.member_ids:
+    flagged = relisted.member_ids | changed_members.flagged
+    if flagged:
         if progress:
-            progress(f"applying rulebook {rulebook.label} to {len(relisted.member_ids):,} members")
+            progress(f"applying rulebook {rulebook.label} to {len(flagged):,} members")
         summary.member_cases = refer_members(
-            session, relisted.member_ids, rulebook=rulebook, actor=actor
+            session, flagged, rulebook=rulebook, actor=actor
         ).case_ids
     return summary

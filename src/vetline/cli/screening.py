@@ -24,6 +24,12 @@ def print_relisted(summary: ScreeningSummary) -> None:
                 f"{summary.members_relisted[name]:,} (flagged for review; "
                 f"see vetline member-hits --list {name})"
             )
+    if summary.members_rescreened:
+        found = sum(summary.changed_member_hits.values())
+        console.print(
+            f"members whose record changed, screened again: {summary.members_rescreened:,} "
+            f"({found:,} hits flagged for review)"
+        )
     if summary.member_cases:
         console.print(
             f"cases opened on members the rulebook refers: {len(summary.member_cases):,} "
