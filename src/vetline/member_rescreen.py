@@ -63,10 +63,12 @@ def pending_changes(session: Session) -> tuple[set[int], int]:
         query = query.where(RecordChange.changed_at > first)
     changed: set[int] = set()
     upto = max(cursors, default=0)
-    for change_id, member_id, before in session.execute(query):
-        upto = max(upto, int(change_id))
-        if set(before or {}) & set(PERSON_FIELDS):  # a status or fee change is not a new record
-            changed.add(int(member_id))
+    for row in session.execute(query):
+        change_id: int = row[0]
+        before: dict[str, Any] = row[2] or {}
+        upto = max(upto, change_id)
+        if set(before) & set(PERSON_FIELDS):  # a status or fee change is not a new record
+            changed.add(int(row[1]))
     return changed, upto
 
 
