@@ -19,7 +19,7 @@ from vetline.ballot import electorate, load_rules
 from vetline.cases import service
 from vetline.cases.members import refer_members
 from vetline.db.base import utcnow
-from vetline.db.people import Member, MemberStatus
+from vetline.db.people import Application, Member, MemberStatus
 from vetline.db.review import AuditEvent, Case, CaseKind, CaseStatus, Notice, User
 from vetline.db.screening import Hit
 from vetline.errors import InputError, PermissionDenied
@@ -423,3 +423,51 @@ def test_a_member_whose_record_changes_is_screened_again(session: Session, tmp_p
     # a change of fee alone is not a new record to screen; nothing is screened twice
     _members_file(session, tmp_path, 4, email="t.nowak@example.org", paid="2031-01-01", **moved)
     assert screen_and_decide(session, actor="test").members_rescreened == 0
+
+
+def test_hits_on_entries_a_new_version_removes_are_superseded(
+    session: Session, tmp_path: Path
+) -> None:
+    from vetline.intake import import_applications
+    from vetline.member_hits import member_hits
+    from vetline.outcomes import build_facts
+
+    apps = tmp_path / "apps.csv"
+    apps.write_text(
+        "id,first_name,last_name,date_of_birth,postcode,address,applied_at\n"
+        "A-1,Ann,Lee,1970-01-01,LS1 1AA,1 Park Row,2016-07-12T09:30:00Z\n",
+        encoding="utf-8",
+    )
+    import_applications(session, apps)
+    _member(
+        session,
+        "M-7",
+        "Siobhan",
+        "Okafor",
+        date_of_birth=date(1984, 3, 9),
+        postcode="S11 8YE",
+        address="12 Ecclesall Road, Sheffield",
+    )
+    _version(session, tmp_path, V1, 1)
+    screen_and_decide(session, actor="test")
+    _version(session, tmp_path, V2, 2)
+    screen_and_decide(session, actor="test")
+    session.commit()
+    on_app = session.scalars(select(Hit).where(Hit.application_id.is_not(None))).one()
+    on_member = session.scalars(
+        select(Hit).where(Hit.subject_member_id.is_not(None), Hit.band == "match")
+    ).one()
+    assert on_app.superseded_at is None and on_member.superseded_at is None
+
+    # version 3 no longer lists Ann Lee nor Siobhan Okafor
+    _version(session, tmp_path, HEADER + "X-3,Bartholomew,Quist,,,,,Other Party\n", 3)
+    screen_and_decide(session, actor="test")
+    session.commit()
+    session.refresh(on_app)
+    session.refresh(on_member)
+    assert on_app.superseded_at is not None and on_member.superseded_at is not None
+    assert member_hits(session, list_name=LIST) == []
+    application = on_app.application_id
+    assert application is not None
+    (facts,) = build_facts(session, [session.get_one(Application, application)]).values()
+    assert facts.hits == ()
