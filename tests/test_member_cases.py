@@ -24,6 +24,7 @@ from vetline.db.review import AuditEvent, Case, CaseKind, CaseStatus, Notice, Us
 from vetline.db.screening import Hit
 from vetline.errors import InputError, PermissionDenied
 from vetline.intake import import_reference
+from vetline.member_hits import member_hits
 from vetline.rulebook import load_rulebook
 from vetline.screening import screen_and_decide
 
@@ -117,6 +118,8 @@ def test_a_referred_member_hit_goes_through_review_to_exclusion_and_appeal(
     assert hit is not None and hit.subject_member_id == okafor.id and hit.band == "match"
     session.refresh(okafor)
     assert okafor.status == MemberStatus.CURRENT
+    flagged = {h.member_external_id: h.case_id for h in member_hits(session, list_name=LIST)}
+    assert flagged["M-7"] == case.id and flagged.get("M-8") is None
     referral = session.scalars(select(Notice).where(Notice.case_id == case.id)).one()
     assert (referral.kind, referral.member_id, referral.application_id) == (
         "referral",
@@ -429,7 +432,6 @@ def test_hits_on_entries_a_new_version_removes_are_superseded(
     session: Session, tmp_path: Path
 ) -> None:
     from vetline.intake import import_applications
-    from vetline.member_hits import member_hits
     from vetline.outcomes import build_facts
 
     apps = tmp_path / "apps.csv"

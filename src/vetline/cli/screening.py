@@ -94,7 +94,8 @@ def member_hits_command(
     limit: int = typer.Option(200, help="At most this many, best first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Current members a new list version matches, for people to review (never automatic).
+    """Current members a list matches, for people to review (never automatic); the case
+    column names the case the rulebook opened about the member, if any.
 
     Example: vetline member-hits --list other-party-members --version 3
     """
@@ -104,7 +105,7 @@ def member_hits_command(
         print_json([h.__dict__ for h in found])
         return
     table = Table(title=f"{len(found):,} member hit(s) for review")
-    for col in ("hit", "member", "name", "list", "new in", "entry", "score", "band"):
+    for col in ("hit", "member", "name", "list", "new in", "entry", "score", "band", "case"):
         table.add_column(col, justify="right" if col in ("hit", "score") else "left")
     for h in found:
         table.add_row(
@@ -116,5 +117,6 @@ def member_hits_command(
             f"{h.entry_external_id} {h.entry_name}",
             f"{h.score:.3f}",
             h.band,
+            str(h.case_id or ""),
         )
     console.print(table)
