@@ -41,7 +41,7 @@ from vetline.db.review import (
     Track,
 )
 from vetline.db.screening import Hit, HitTarget
-from vetline.rulebook.evaluate import Evaluation, evaluate
+from vetline.rulebook.evaluate import Evaluation, evaluate, outcome_facts
 from vetline.rulebook.facts import Facts, HitFact
 from vetline.rulebook.model import Rulebook
 from vetline.rulebook.store import register
@@ -235,12 +235,6 @@ def _open_case(
 ) -> Case:
     """Record the outcome, open the conduct case and send the member the referral notice."""
     respond_by = now + timedelta(days=ev.response_days or rulebook.model.response_days)
-    fact_json = facts.to_json()
-    fact_json["clause_results"] = [
-        {"clause_id": r.clause_id, "applies": r.applies, "note": r.note}
-        for r in ev.results
-        if r.applies or r.note
-    ]
     outcome = ScreeningOutcome(
         application_id=None,
         member_id=member.id,
@@ -249,7 +243,7 @@ def _open_case(
         clause_ids=list(ev.clause_ids),
         outcome=ev.outcome,
         track=ev.track,
-        facts=fact_json,
+        facts=outcome_facts(facts, ev),
         evidence_hit_ids=list(ev.evidence_hit_ids),
         deadline_at=respond_by,
         actor=actor,
