@@ -105,15 +105,14 @@ def member_hits_command(
         print_json([h.__dict__ for h in found])
         return
     table = Table(title=f"{len(found):,} member hit(s) for review")
-    for col in ("hit", "member", "name", "list", "new in", "entry", "score", "band", "case"):
+    for col in ("hit", "member", "name", "list (new in)", "entry", "score", "band", "case"):
         table.add_column(col, justify="right" if col in ("hit", "score") else "left")
     for h in found:
         table.add_row(
             str(h.hit_id),
             h.member_external_id,
             h.member_name,
-            h.list_name,
-            f"v{h.new_in_version}" if h.new_in_version is not None else "",
+            h.list_name + (f" (v{h.new_in_version})" if h.new_in_version is not None else ""),
             f"{h.entry_external_id} {h.entry_name}",
             f"{h.score:.3f}",
             h.band,
