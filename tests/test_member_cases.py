@@ -336,6 +336,9 @@ def test_api_page_and_cli_show_a_member_case(db_url: str, tmp_path: Path) -> Non
         assert "member M-7" in page.text and "Member and matched record" in page.text
         assert "X-2" in page.text and 'value="reject"' not in page.text
         assert "(member M-7)" in client.get("/queue").text
+        exported = client.get("/queue.csv").text.splitlines()
+        assert exported[0].endswith(",application_id,member_id")
+        assert exported[1].endswith(f",,{queue[0]['member_id']}")
 
         assert client.post(f"/api/cases/{case_id}/claim", headers=rita).status_code == 200
         proposal = {
