@@ -352,21 +352,16 @@ def screen_and_decide(
 
     settings = get_settings()
     rulebook = load_rulebook(rulebook_name or settings.rulebook)
-    # first the applications screened before against what lists added since; then the new ones
-    relisted = rescreen_new_list_versions(
-        session,
-        engine=engine or settings.match_engine,
-        threshold=settings.review_threshold if threshold is None else threshold,
-        actor=actor,
-        progress=progress,
-    )
-    changed_members = rescreen_changed_members(
-        session,
-        engine=engine or settings.match_engine,
-        threshold=settings.review_threshold if threshold is None else threshold,
-        actor=actor,
-        progress=progress,
-    )
+    how: dict[str, Any] = {
+        "engine": engine or settings.match_engine,
+        "threshold": settings.review_threshold if threshold is None else threshold,
+        "actor": actor,
+        "progress": progress,
+    }
+    # first the people screened before against what lists added since, and the members whose
+    # record changed; then the new applications
+    relisted = rescreen_new_list_versions(session, **how)
+    changed_members = rescreen_changed_members(session, **how)
     summary = screen_applications(
         session,
         engine=engine,
