@@ -1,10 +1,11 @@
 """Hits on existing members, for people to review.
 
 A new version of a reference list is screened against the current membership as well as the
-applications (vetline.rescreen). What it finds on a member is a flag, not a decision: it
-never changes the membership. Cases are opened on applications only, so this list is where
-a reviewer sees a member who turns up on another party's list, the expelled or a candidate
-list.
+applications (vetline.rescreen), and so is a member whose own record changed
+(vetline.member_rescreen). What it finds on a member is a flag, not a decision: it never
+changes the membership. This list is where a reviewer sees a member who turns up on another
+party's list, the expelled or a candidate list; where the rulebook referred the hits, the
+case about the member (vetline.cases.members) is named beside them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetline.db.people import Member, ReferenceEntry, ReferenceList
+from vetline.db.review import Case, CaseKind
 from vetline.db.screening import Hit
 
 
@@ -37,6 +39,7 @@ class MemberHit:
     band: str
     explanation: list[dict[str, Any]]
     created_at: datetime
+    case_id: int | None = None  # the latest case about the member, if the rulebook opened one
 
 
 def _name(first: str | None, last: str | None) -> str:
@@ -69,6 +72,21 @@ def member_hits(
         query = query.where(Hit.new_in_version == new_in_version)
     if limit is not None:
         query = query.limit(limit)
+    rows = session.execute(query).all()
+    members = {member.id for _hit, member, _lst, _entry in rows}
+    cases: dict[int, int] = (
+        {
+            int(m): int(c)
+            for m, c in session.execute(
+                select(Case.member_id, func.max(Case.id))
+                .where(Case.member_id.in_(members), Case.kind == CaseKind.REVIEW)
+                .group_by(Case.member_id)
+            )
+            if m is not None
+        }
+        if members
+        else {}
+    )
     return [
         MemberHit(
             hit_id=hit.id,
@@ -86,6 +104,7 @@ def member_hits(
             band=hit.band,
             explanation=hit.explanation,
             created_at=hit.created_at,
+            case_id=cases.get(member.id),
         )
-        for hit, member, lst, entry in session.execute(query)
+        for hit, member, lst, entry in rows
     ]

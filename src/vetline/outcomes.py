@@ -208,6 +208,8 @@ def _human_state(session: Session, chunk: Sequence[int], rulebook: Rulebook) -> 
     clauses: dict[int, set[str]] = defaultdict(set)
     judged: dict[int, set[str]] = defaultdict(set)
     for app_id, kind, track, status, final, clause_ids, hit_ids in rows:
+        if app_id is None:  # a member's case (the query selects these applications' cases)
+            continue
         clauses[app_id].update(clause_ids or [])
         judged[app_id].update(pairs[h] for h in hit_ids or [] if h in pairs)
         if out.get(app_id, _Held("", False)).open_case:

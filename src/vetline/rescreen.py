@@ -18,7 +18,9 @@ members — has been checked against the older version only, so:
 The result equals a full re-screen of everyone restricted to the changed entries (tested on
 both dialects). Members are compared only with lists that can count against someone (not the
 electoral register); a member hit is flagged for people to review and never changes the
-membership. A member hit whose entry changed or left the list is superseded.
+membership. A hit (on a member or an application) whose entry changed or left the list is
+superseded: kept as history, no longer evidence; the run finds a changed entry again with
+its new content.
 
 Coverage — which version of each list the screened applications have been checked against —
 is read from the screening runs' params: intake runs record `list_versions`, list-version
@@ -266,7 +268,7 @@ def rescreen_new_list_versions(
         )
         session.add(run)
         session.flush()
-        _supersede_member_hits(session, lst.id, since, now)
+        summary.application_ids |= supersede_stale_hits(session, lst.id, since, now)
         known = set(
             session.scalars(
                 select(Hit.pair_hash).where(Hit.list_id == lst.id, Hit.superseded_at.is_(None))
@@ -312,7 +314,7 @@ def rescreen_new_list_versions(
             ).all()
             for hit_id, hit in zip(stored, chunk, strict=True):
                 if hit["subject_member_id"] is not None:
-                    _flag_member(session, hit_id, hit, lst, actor, threshold)
+                    flag_member(session, hit_id, hit, lst, actor, threshold)
         run.hits = len(rows)
         run.finished_at = utcnow()
         summary.hits_by_list[lst.name] = n_apps
@@ -323,13 +325,15 @@ def rescreen_new_list_versions(
     return summary
 
 
-def _flag_member(
+def flag_member(
     session: Session,
     hit_id: int,
     hit: dict[str, Any],
     lst: ReferenceList,
     actor: str,
     threshold: float,
+    *,
+    reason: str = "a new reference-list version matches a current member: for review",
 ) -> None:
     """Audit a member hit: flagged for people to review; the membership is not touched."""
     audit.record(
@@ -348,23 +352,26 @@ def _flag_member(
         },
         score=hit["score"],
         threshold=threshold,
-        reason="a new reference-list version matches a current member: for review",
+        reason=reason,
     )
 
 
-def _supersede_member_hits(session: Session, list_id: int, since: int, now: Any) -> None:
-    """Member hits on entries changed or removed since `since` no longer stand for review."""
+def supersede_stale_hits(session: Session, list_id: int, since: int, now: Any) -> set[int]:
+    """Hits on entries changed or removed since `since` no longer stand — on members and on
+    applications alike: they stay as history (a decision may cite them), and a changed entry
+    that still matches is found again by this run with its new content. Returns the
+    applications that lost a hit, so the rulebook looks at them again."""
     gone = select(ReferenceEntry.id).where(
         ReferenceEntry.list_id == list_id,
         (ReferenceEntry.changed_in_version > since) | (ReferenceEntry.removed_in_version > since),
     )
-    session.execute(
-        update(Hit)
-        .where(
-            Hit.subject_member_id.is_not(None),
-            Hit.list_id == list_id,
-            Hit.superseded_at.is_(None),
-            Hit.reference_entry_id.in_(gone),
-        )
-        .values(superseded_at=now)
+    stale = (
+        Hit.list_id == list_id,
+        Hit.superseded_at.is_(None),
+        Hit.reference_entry_id.in_(gone),
     )
+    apps = set(
+        session.scalars(select(Hit.application_id).where(*stale, Hit.application_id.is_not(None)))
+    )
+    session.execute(update(Hit).where(*stale).values(superseded_at=now))
+    return {int(a) for a in apps if a is not None}

@@ -58,6 +58,11 @@ class ScreeningSummary:
     # list name -> [version covered before, version now] for the lists re-screened
     relisted_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
     rulebook: str | None = None
+    # members a re-import changed, screened again (vetline.member_rescreen): their hits by list
+    members_rescreened: int = 0
+    changed_member_hits: dict[str, int] = field(default_factory=dict)
+    # cases opened on members whose new hits the rulebook refers (vetline.cases.members)
+    member_cases: list[int] = field(default_factory=list)
 
     @property
     def hits(self) -> int:
@@ -339,20 +344,24 @@ def screen_and_decide(
     The rulebook only routes (admit, provisional, fix-it notice, refer to a case); every adverse
     outcome still needs two people (vetline.cases).
     """
+    from vetline.cases.members import refer_members
+    from vetline.member_rescreen import rescreen_changed_members
     from vetline.outcomes import decide_outcomes
     from vetline.rescreen import rescreen_new_list_versions
     from vetline.rulebook import load_rulebook
 
     settings = get_settings()
     rulebook = load_rulebook(rulebook_name or settings.rulebook)
-    # first the applications screened before against what lists added since; then the new ones
-    relisted = rescreen_new_list_versions(
-        session,
-        engine=engine or settings.match_engine,
-        threshold=settings.review_threshold if threshold is None else threshold,
-        actor=actor,
-        progress=progress,
-    )
+    how: dict[str, Any] = {
+        "engine": engine or settings.match_engine,
+        "threshold": settings.review_threshold if threshold is None else threshold,
+        "actor": actor,
+        "progress": progress,
+    }
+    # first the people screened before against what lists added since, and the members whose
+    # record changed; then the new applications
+    relisted = rescreen_new_list_versions(session, **how)
+    changed_members = rescreen_changed_members(session, **how)
     summary = screen_applications(
         session,
         engine=engine,
@@ -361,6 +370,8 @@ def screen_and_decide(
         progress=progress,
         covers_lists=True,
     )
+    summary.members_rescreened = len(changed_members.member_ids)
+    summary.changed_member_hits = changed_members.hits_by_list
     summary.relisted = relisted.hits_by_list
     summary.members_relisted = relisted.member_hits_by_list
     summary.relisted_versions = relisted.versions
@@ -374,4 +385,11 @@ def screen_and_decide(
     decided = decide_outcomes(session, screened, rulebook=rulebook, actor=actor)
     summary.outcomes = dict(decided.by_outcome)
     summary.rulebook = rulebook.label
+    flagged = relisted.member_ids | changed_members.flagged
+    if flagged:
+        if progress:
+            progress(f"applying rulebook {rulebook.label} to {len(flagged):,} members")
+        summary.member_cases = refer_members(
+            session, flagged, rulebook=rulebook, actor=actor
+        ).case_ids
     return summary

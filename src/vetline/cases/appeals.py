@@ -12,8 +12,8 @@ from vetline import audit
 from vetline.cases import notices
 from vetline.cases.decide import final_decision, is_adverse
 from vetline.cases.guard import load_case
+from vetline.cases.subject import case_subject
 from vetline.db.base import utcnow
-from vetline.db.people import Application
 from vetline.db.review import Appeal, Case, CaseKind, CaseStatus, User
 from vetline.errors import Conflict, InputError
 from vetline.rulebook.store import stored_by_label
@@ -51,6 +51,7 @@ def appeal(
         raise Conflict(f"decision {decision.id} on case {case_id} has already been appealed")
     appeal_case = Case(
         application_id=original.application_id,
+        member_id=original.member_id,
         kind=CaseKind.APPEAL,
         track=original.track,
         status=CaseStatus.OPEN,
@@ -91,12 +92,10 @@ def appeal(
         reason=grounds,
         at=now,
     )
-    app = session.get(Application, original.application_id)
-    assert app is not None
     notices.issue(
         session,
         kind="appeal_received",
-        app=app,
+        app=case_subject(session, original),
         case=appeal_case,
         clauses=cited,
         evidence_hit_ids=[],

@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 from vetline import audit
 from vetline.cases import notices
 from vetline.cases.guard import check_may_work, load_case
+from vetline.cases.subject import (
+    case_subject,
+    hit_is_about,
+    hits_about,
+    is_member_case,
+    rules_day,
+    settle_member,
+)
 from vetline.db.base import utcnow
-from vetline.db.people import Application, ApplicationStatus, ReferenceEntry
+from vetline.db.people import ApplicationStatus, Member, ReferenceEntry
 from vetline.db.review import (
     Case,
     CaseKind,
@@ -62,11 +70,9 @@ def final_decision(session: Session, case_id: int) -> Decision | None:
 def _check_clauses(
     session: Session, case_row: Case, rulebook: Rulebook, clause_ids: list[str], hit_ids: list[int]
 ) -> None:
-    """Cited clauses must exist, be in force on the application date, and not reach conduct
-    dated before they took effect."""
-    app = session.get(Application, case_row.application_id)
-    assert app is not None
-    applied = app.applied_at.date()
+    """Cited clauses must exist, be in force on the application date (for a member: the day
+    the hit was referred), and not reach conduct dated before they took effect."""
+    applied = rules_day(session, case_row, case_subject(session, case_row))
     for clause_id in clause_ids:
         if not rulebook.has_clause(clause_id):
             raise InputError(f"clause {clause_id!r} is not in rulebook {rulebook.label}")
@@ -94,11 +100,8 @@ def _check_clauses(
 
 
 def _evidence(session: Session, case_row: Case, hit_ids: list[int]) -> dict[str, Any]:
-    bad = [
-        h
-        for h in hit_ids
-        if session.scalar(select(Hit.application_id).where(Hit.id == h)) != case_row.application_id
-    ]
+    about = set(session.scalars(select(Hit.id).where(Hit.id.in_(hit_ids), hits_about(case_row))))
+    bad = [h for h in hit_ids if h not in about]
     if bad:
         raise InputError(f"hits {bad} are not evidence about this applicant")
     responses = list(session.scalars(select(Response.id).where(Response.case_id == case_row.id)))
@@ -126,6 +129,8 @@ def propose(
     allowed = CaseOutcome.APPEAL if case_row.kind == CaseKind.APPEAL else CaseOutcome.REVIEW
     if outcome not in allowed:
         raise InputError(f"outcome {outcome!r}: choose one of {', '.join(allowed)}")
+    if outcome == CaseOutcome.REJECT and is_member_case(case_row):
+        raise InputError("a member is not an application: propose exclude, or admit to keep them")
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise InputError(f"a decision needs a reason of at least {MIN_REASON} characters")
@@ -191,7 +196,7 @@ def _remember_cleared(
     session: Session, case_row: Case, hit_id: int, user: User, reason: str, now: datetime
 ) -> None:
     hit = session.get(Hit, hit_id)
-    if hit is None or hit.application_id != case_row.application_id:
+    if hit is None or not hit_is_about(hit, case_row):
         raise InputError(f"hit {hit_id} is not about this applicant")
     if session.scalar(select(ClearedPair.id).where(ClearedPair.pair_hash == hit.pair_hash)):
         return
@@ -199,6 +204,7 @@ def _remember_cleared(
         ClearedPair(
             pair_hash=hit.pair_hash,
             application_id=case_row.application_id,
+            member_id=case_row.member_id,
             hit_id=hit_id,
             case_id=case_row.id,
             cleared_by_id=user.id,
@@ -335,12 +341,13 @@ def close(
     actor: User,
     now: datetime,
 ) -> None:
-    """Close the case, set the application's status, and tell the applicant why."""
-    app = session.get(Application, case_row.application_id)
-    assert app is not None
+    """Close the case, set the applicant's (or member's) status, and tell them why."""
+    app = case_subject(session, case_row)
     before = app.status
     admitted = decision.outcome in (CaseOutcome.ADMIT, CaseOutcome.OVERTURN)
-    if admitted:
+    if isinstance(app, Member):
+        pass  # settled below, after the notice, by vetline.cases.subject.settle_member
+    elif admitted:
         provisional = rulebook.model.provisional is not None and (
             rulebook.model.default_outcome == "provisional"
         )
@@ -373,6 +380,17 @@ def close(
         actor=actor.name,
         message=message,
     )
+    if isinstance(app, Member):
+        settle_member(
+            session,
+            case_row,
+            app,
+            decision,
+            actor=actor.name,
+            rulebook_label=rulebook.label,
+            now=now,
+        )
+        return
     audit.record(
         session,
         actor=actor.name,

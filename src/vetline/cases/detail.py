@@ -1,5 +1,5 @@
-"""Everything a reviewer needs on one screen: applicant, matched records, hits with their
-explanations, clauses, notices, responses, decisions and conflicts."""
+"""Everything a reviewer needs on one screen: applicant (or member), matched records, hits with
+their explanations, clauses, notices, responses, decisions and conflicts."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from vetline.cases.guard import load_case
 from vetline.cases.queue import CaseSummary, summarise
+from vetline.cases.subject import case_subject, hits_about
 from vetline.db.people import Application, Member, ReferenceEntry, ReferenceList
 from vetline.db.review import (
     Appeal,
@@ -76,7 +77,7 @@ class DecisionView:
 @dataclass(frozen=True)
 class CaseDetail:
     case: CaseSummary
-    applicant: dict[str, Any]
+    applicant: dict[str, Any]  # the subject's record: an application's, or a member's
     rulebook_version: str
     hits: list[HitView]
     clauses: list[ClauseView]
@@ -85,6 +86,7 @@ class CaseDetail:
     decisions: list[DecisionView]
     conflicts: list[dict[str, Any]]
     appeal: dict[str, Any] | None
+    subject: str = "application"  # or "member": an existing member a reference list matched
 
     def to_json(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
@@ -150,13 +152,31 @@ def _hit_view(session: Session, hit: Hit, cleared: set[str]) -> HitView:
     )
 
 
+def _subject_record(app: Application | Member) -> dict[str, Any]:
+    common = {**_person(app), "id": app.id, "external_id": app.external_id}
+    if isinstance(app, Member):
+        return {
+            **common,
+            "joined_at": app.joined_at,
+            "category": app.category,
+            "status": app.status,
+        }
+    return {
+        **common,
+        "applied_at": app.applied_at,
+        "source": app.source,
+        "category": app.category,
+        "payment_status": app.payment_status,
+        "status": app.status,
+    }
+
+
 def case_detail(session: Session, user: User, case_id: int) -> CaseDetail:
     require(user, Permission.READ_CASES)
     case_row = load_case(session, case_id)
-    app = session.get(Application, case_row.application_id)
-    assert app is not None
+    app = case_subject(session, case_row)
     rulebook = stored_by_label(session, case_row.rulebook_version)
-    hits = list(session.scalars(select(Hit).where(Hit.application_id == app.id).order_by(Hit.id)))
+    hits = list(session.scalars(select(Hit).where(hits_about(case_row)).order_by(Hit.id)))
     cleared = set(
         session.scalars(
             select(ClearedPair.pair_hash).where(
@@ -186,16 +206,8 @@ def case_detail(session: Session, user: User, case_id: int) -> CaseDetail:
     appeal_row = session.scalar(select(Appeal).where(Appeal.case_id == case_id))
     return CaseDetail(
         case=summarise(session, case_row),
-        applicant={
-            **_person(app),
-            "id": app.id,
-            "external_id": app.external_id,
-            "applied_at": app.applied_at,
-            "source": app.source,
-            "category": app.category,
-            "payment_status": app.payment_status,
-            "status": app.status,
-        },
+        applicant=_subject_record(app),
+        subject="member" if isinstance(app, Member) else "application",
         rulebook_version=case_row.rulebook_version,
         hits=[
             _hit_view(session, h, cleared)

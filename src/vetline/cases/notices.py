@@ -42,6 +42,12 @@ SUBJECTS = {
     "appeal_received": "Your appeal has been received",
     "appeal_decision": "Your appeal: our decision",
 }
+# the same notices to an existing member whose record a reference list matched
+MEMBER_SUBJECTS = {
+    **SUBJECTS,
+    "referral": "Your membership: we need your comments by {respond_by}",
+    "decision": "Your membership: our decision",
+}
 
 
 def _day(when: date | datetime | None) -> str:
@@ -128,7 +134,7 @@ def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
     return lines
 
 
-def _recipient(app: Application) -> tuple[str, str]:
+def _recipient(app: Application | Member) -> tuple[str, str]:
     if app.email:
         return "email", app.email
     name = " ".join(p for p in (app.first_name, app.last_name) if p)
@@ -138,7 +144,7 @@ def _recipient(app: Application) -> tuple[str, str]:
 
 def render(
     kind: str,
-    app: Application,
+    app: Application | Member,
     clauses: Sequence[Clause],
     evidence: Sequence[str],
     *,
@@ -148,7 +154,12 @@ def render(
 ) -> tuple[str, str]:
     """The subject and plain-text body of a notice."""
     name = app.first_name or "applicant"
-    subject = SUBJECTS.get(kind, "Your membership application").format(respond_by=_day(respond_by))
+    subjects, default = (
+        (MEMBER_SUBJECTS, "Your membership")
+        if isinstance(app, Member)
+        else (SUBJECTS, "Your membership application")
+    )
+    subject = subjects.get(kind, default).format(respond_by=_day(respond_by))
     out = [f"Dear {name},", ""]
     if message:
         out += [message, ""]
@@ -183,7 +194,7 @@ def issue(
     session: Session,
     *,
     kind: str,
-    app: Application,
+    app: Application | Member,
     case: Case | None,
     clauses: Sequence[Clause],
     evidence_hit_ids: Sequence[int],
@@ -205,7 +216,8 @@ def issue(
     )
     channel, recipient = _recipient(app)
     notice = Notice(
-        application_id=app.id,
+        application_id=None if isinstance(app, Member) else app.id,
+        member_id=app.id if isinstance(app, Member) else None,
         case_id=case.id if case else None,
         kind=kind,
         channel=channel,
@@ -227,7 +239,8 @@ def issue(
         entity_id=notice.id,
         after={
             "kind": kind,
-            "application_id": app.id,
+            "application_id": notice.application_id,
+            **({"member_id": notice.member_id} if notice.member_id is not None else {}),
             "case_id": notice.case_id,
             "clause_ids": notice.clause_ids,
             "respond_by": respond_by,

@@ -1,8 +1,9 @@
 """The review queue and claims.
 
-Order: cases that decide a ballot vote before the freeze date first (the applicant applied in
-time to vote), then strength of evidence, then age. Claiming is a conditional update (and
-`SKIP LOCKED` on PostgreSQL), so two reviewers never hold the same case.
+Order: cases that decide a ballot vote before the freeze date first (the applicant applied, or
+the member joined, in time to vote), then strength of evidence, then age. A case is about an
+application or about an existing member; both wait in the one queue. Claiming is a conditional
+update (and `SKIP LOCKED` on PostgreSQL), so two reviewers never hold the same case.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
 from vetline.cases.guard import check_may_work, involved_in_original, is_conflicted, load_case
+from vetline.cases.subject import case_subject
 from vetline.db.base import utcnow
-from vetline.db.people import Application
+from vetline.db.people import Application, Member
 from vetline.db.review import Case, CaseStatus, ConflictOfInterest, Decision, User
 from vetline.errors import Conflict, PermissionDenied
 from vetline.users import Permission, require
@@ -28,8 +30,8 @@ CLAIM_TTL = timedelta(hours=4)  # a claim left this long goes back to the queue
 @dataclass(frozen=True)
 class CaseSummary:
     id: int
-    application_id: int
-    applicant: str
+    application_id: int | None  # exactly one of these two is set
+    applicant: str  # the applicant's or the member's name
     external_id: str
     source: str | None
     kind: str
@@ -42,18 +44,21 @@ class CaseSummary:
     claimed_by: str | None
     final_outcome: str | None
     appeal_of_case_id: int | None
+    member_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(self).items()}
 
 
-def _summary(case_row: Case, app: Application, claimer: str | None) -> CaseSummary:
+def _summary(case_row: Case, app: Application | Member | None, claimer: str | None) -> CaseSummary:
+    assert app is not None, f"case {case_row.id} has no subject"
     return CaseSummary(
         id=case_row.id,
-        application_id=app.id,
+        application_id=case_row.application_id,
+        member_id=case_row.member_id,
         applicant=" ".join(p for p in (app.first_name, app.last_name) if p),
         external_id=app.external_id,
-        source=app.source,
+        source=app.source if isinstance(app, Application) else None,
         kind=case_row.kind,
         track=case_row.track,
         status=case_row.status,
@@ -68,15 +73,15 @@ def _summary(case_row: Case, app: Application, claimer: str | None) -> CaseSumma
 
 
 def summarise(session: Session, case_row: Case) -> CaseSummary:
-    app = session.get(Application, case_row.application_id)
-    assert app is not None
+    app = case_subject(session, case_row)
     claimer = session.get(User, case_row.claimed_by_id) if case_row.claimed_by_id else None
     return _summary(case_row, app, claimer.name if claimer else None)
 
 
 def _priority(freeze_at: datetime | None) -> list[Any]:
+    joined = func.coalesce(Application.applied_at, Member.joined_at)
     decides_vote: ColumnElement[Any] = (
-        case((Application.applied_at <= freeze_at, 1), else_=0) if freeze_at else literal(0)
+        case((joined <= freeze_at, 1), else_=0) if freeze_at else literal(0)
     )
     # cases someone can act on now come before fix-it cases still waiting for the applicant
     waiting = case((Case.status == CaseStatus.AWAITING_RESPONSE, 1), else_=0)
@@ -98,8 +103,10 @@ def list_queue(
     `overdue_at`: only cases whose deadline passed before then."""
     require(user, Permission.READ_CASES)
     query = (
-        select(Case, Application, User.name)
-        .join(Application, Application.id == Case.application_id)
+        select(Case, Application, Member, User.name)
+        # each case's applicant or member: one of the two is there
+        .outerjoin(Application, Application.id == Case.application_id)
+        .outerjoin(Member, Member.id == Case.member_id)
         .outerjoin(User, User.id == Case.claimed_by_id)
         .order_by(*_priority(freeze_at))
         .limit(limit)
@@ -112,7 +119,7 @@ def list_queue(
         query = query.where(Case.track == track)
     if overdue_at is not None:
         query = query.where(Case.due_at < overdue_at)
-    return [_summary(c, a, n) for c, a, n in session.execute(query).all()]
+    return [_summary(c, a or m, n) for c, a, m, n in session.execute(query).all()]
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -179,7 +186,8 @@ def claim_next(
     )
     query = (
         select(Case)
-        .join(Application, Application.id == Case.application_id)
+        .outerjoin(Application, Application.id == Case.application_id)
+        .outerjoin(Member, Member.id == Case.member_id)
         .where(_claimable(now), ~conflicted, ~decided_original, ~claimed_original)
         .order_by(*_priority(freeze_at))
         .limit(1)

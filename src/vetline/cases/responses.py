@@ -36,7 +36,10 @@ def record_response(
     if notice_id is not None:
         # checked here, not left to the foreign key: an unknown id was a 500 at the flush
         notice = session.get(Notice, notice_id)
-        if notice is None or notice.application_id != case_row.application_id:
+        if notice is None or (notice.application_id, notice.member_id) != (
+            case_row.application_id,
+            case_row.member_id,
+        ):
             raise InputError(f"notice {notice_id} was not sent to this case's applicant")
     response = Response(
         case_id=case_id,

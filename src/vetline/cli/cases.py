@@ -52,7 +52,7 @@ def _print_cases(rows: list[service.CaseSummary], title: str) -> None:
             str(c.id),
             track,
             c.status.replace("_", " "),
-            f"{c.applicant} ({c.external_id})",
+            f"{c.applicant} ({'member ' if c.member_id else ''}{c.external_id})",
             " ".join(c.clause_ids),
             f"{c.evidence_score:.2f}",
             f"{c.due_at:%Y-%m-%d}" if c.due_at else "",
@@ -152,10 +152,15 @@ def show(case_id: int, as_user: str = AS_USER, as_json: bool = JSON) -> None:
     )
     a = detail.applicant
     where = ", ".join(str(a[k]) for k in ("address", "postcode") if a[k]) or "address not given"
+    since = (
+        f"joined {a['joined_at']:%Y-%m-%d}, membership {a['status']}"
+        if detail.subject == "member"
+        else f"applied {a['applied_at']:%Y-%m-%d}, source {a['source'] or 'not given'}"
+    )
     console.print(
-        f"applicant {a['external_id']}: {a['first_name'] or ''} {a['last_name'] or ''}, born "
-        f"{a['date_of_birth'] or 'not given'}, {where}, applied "
-        f"{a['applied_at']:%Y-%m-%d}, source {a['source'] or 'not given'}",
+        f"{'member' if detail.subject == 'member' else 'applicant'} {a['external_id']}: "
+        f"{a['first_name'] or ''} {a['last_name'] or ''}, born "
+        f"{a['date_of_birth'] or 'not given'}, {where}, {since}",
         highlight=False,
         markup=False,  # applicant data is never Rich markup
     )

@@ -23,6 +23,7 @@ def _json(n: Notice, body: bool) -> dict[str, object]:
     out: dict[str, object] = {
         "id": n.id,
         "application_id": n.application_id,
+        "member_id": n.member_id,
         "case_id": n.case_id,
         "kind": n.kind,
         "channel": n.channel,

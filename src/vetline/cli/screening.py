@@ -24,6 +24,17 @@ def print_relisted(summary: ScreeningSummary) -> None:
                 f"{summary.members_relisted[name]:,} (flagged for review; "
                 f"see vetline member-hits --list {name})"
             )
+    if summary.members_rescreened:
+        found = sum(summary.changed_member_hits.values())
+        console.print(
+            f"members whose record changed, screened again: {summary.members_rescreened:,} "
+            f"({found:,} hits flagged for review)"
+        )
+    if summary.member_cases:
+        console.print(
+            f"cases opened on members the rulebook refers: {len(summary.member_cases):,} "
+            "(vetline cases list; the membership changes only when people decide)"
+        )
 
 
 def print_screening(summary: ScreeningSummary) -> None:
@@ -83,7 +94,8 @@ def member_hits_command(
     limit: int = typer.Option(200, help="At most this many, best first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Current members a new list version matches, for people to review (never automatic).
+    """Current members a list matches, for people to review (never automatic); the case
+    column names the case the rulebook opened about the member, if any.
 
     Example: vetline member-hits --list other-party-members --version 3
     """
@@ -93,17 +105,17 @@ def member_hits_command(
         print_json([h.__dict__ for h in found])
         return
     table = Table(title=f"{len(found):,} member hit(s) for review")
-    for col in ("hit", "member", "name", "list", "new in", "entry", "score", "band"):
+    for col in ("hit", "member", "name", "list (new in)", "entry", "score", "band", "case"):
         table.add_column(col, justify="right" if col in ("hit", "score") else "left")
     for h in found:
         table.add_row(
             str(h.hit_id),
             h.member_external_id,
             h.member_name,
-            h.list_name,
-            f"v{h.new_in_version}" if h.new_in_version is not None else "",
+            h.list_name + (f" (v{h.new_in_version})" if h.new_in_version is not None else ""),
             f"{h.entry_external_id} {h.entry_name}",
             f"{h.score:.3f}",
             h.band,
+            str(h.case_id or ""),
         )
     console.print(table)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -80,7 +81,9 @@ class ScreeningOutcome(Base):
     __tablename__ = "screening_outcomes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    # set instead when a member hit was put to the rulebook (vetline.cases.members)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     rulebook_id: Mapped[int] = mapped_column(ForeignKey("rulebooks.id"))
     rulebook_version: Mapped[str] = mapped_column(String(40))
     clause_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -108,12 +111,25 @@ class CaseStatus:
     ALL = (AWAITING_RESPONSE, OPEN, CLAIMED, PROPOSED, CLOSED)
 
 
+# exactly one subject: a case is about an application or about an existing member
+ONE_CASE_SUBJECT = (
+    "(application_id IS NOT NULL AND member_id IS NULL) OR "
+    "(application_id IS NULL AND member_id IS NOT NULL)"
+)
+
+
 class Case(Base):
+    """A review (or appeal) of one application, or of one existing member a hit flagged."""
+
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_queue", "status", "track"),)
+    __table_args__ = (
+        Index("ix_cases_queue", "status", "track"),
+        CheckConstraint(ONE_CASE_SUBJECT, name="one_subject"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=CaseKind.REVIEW)
     track: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=CaseStatus.OPEN)
@@ -203,7 +219,8 @@ class Notice(Base):
     __tablename__ = "notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(10))  # email | letter
@@ -238,7 +255,8 @@ class ClearedPair(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pair_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     cleared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -74,6 +74,8 @@ def load_applications(session: Session) -> list[ApplicationRecord]:
     overturned: set[int] = set()
     cases = select(Case.application_id, Case.kind, Case.track, Case.status, Case.final_outcome)
     for app_id, kind, track, status, outcome in session.execute(cases):
+        if app_id is None:  # a case about an existing member, not an application
+            continue
         closed = status == CaseStatus.CLOSED
         if kind == CaseKind.APPEAL:
             if closed and outcome == CaseOutcome.OVERTURN:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from vetline.rulebook.facts import Facts, HitFact
 from vetline.rulebook.model import Rulebook
@@ -190,3 +191,15 @@ def evaluate(rulebook: Rulebook, facts: Facts) -> Evaluation:
         response_days=response_days,
         results=results,
     )
+
+
+def outcome_facts(facts: Facts, ev: Evaluation) -> dict[str, Any]:
+    """The facts as an outcome row stores them, with each clause that applied or has a note
+    (e.g. hits ignored because the conduct predates it)."""
+    data = facts.to_json()
+    data["clause_results"] = [
+        {"clause_id": r.clause_id, "applies": r.applies, "note": r.note}
+        for r in ev.results
+        if r.applies or r.note
+    ]
+    return data

@@ -1,4 +1,5 @@
-"""Screening facts: what the rulebook sees about one application. Pure data, no database."""
+"""Screening facts: what the rulebook sees about one application (or about one existing member
+a reference list matched). Pure data, no database."""
 
 from __future__ import annotations
 
@@ -24,14 +25,15 @@ class HitFact:
 
 @dataclass(frozen=True)
 class Facts:
-    application_id: int
-    as_of: date  # the application date: the rules in force then apply
+    application_id: int | None  # None for a member's facts (member_id below)
+    as_of: date  # the application date (a member: the day the hit is judged): rules then apply
     age: int | None = None
     category: str = "member"
     payment_status: str | None = None
     register_checked: bool = False  # an electoral register is loaded, so absence means something
     hits: tuple[HitFact, ...] = ()
     cleared_hit_ids: tuple[int, ...] = field(default_factory=tuple)  # decision memory
+    member_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

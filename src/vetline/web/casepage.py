@@ -1,5 +1,5 @@
-"""What the case page shows: applicant and matched record side by side, each field's agreement,
-the score explained, the clauses, notices, responses and the decision history.
+"""What the case page shows: applicant (or member) and matched record side by side, each field's
+agreement, the score explained, the clauses, notices, responses and the decision history.
 
 Read-only presentation of the review domain's tables; every change goes through vetline.cases.
 """
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vetline.cases.subject import hits_about
 from vetline.db.people import Application, Member, ReferenceEntry, ReferenceList
 from vetline.db.review import (
     Appeal,
@@ -149,7 +150,7 @@ def _matched(found: _Matched, hit: Hit) -> tuple[Any, str, str, dict[str, str]]:
     return other, "another application", other.external_id if other else "?", {}
 
 
-def evidence(applicant: Application, hit: Hit, found: _Matched) -> Evidence:
+def evidence(applicant: Application | Member, hit: Hit, found: _Matched) -> Evidence:
     record, source, matched_id, extra = _matched(found, hit)
     by_field = {str(item.get("field")): item for item in hit.explanation}
     rows = []
@@ -196,15 +197,22 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
 
 
 def case_view(session: Session, case_id: int) -> dict[str, Any]:
-    # the case and its applicant in one round trip
+    # the case and its applicant (or member) in one round trip
     row = session.execute(
-        select(Case, Application)
-        .join(Application, Application.id == Case.application_id)
+        select(Case, Application, Member)
+        .outerjoin(Application, Application.id == Case.application_id)
+        .outerjoin(Member, Member.id == Case.member_id)
         .where(Case.id == case_id)
     ).first()
     if row is None:
         raise NotFound(f"no case {case_id}")
-    case, applicant = row[0], row[1]
+    case = row[0]
+    applicant: Application | Member = row[1] or row[2]
+    sent_to = (
+        Notice.member_id == applicant.id
+        if isinstance(applicant, Member)
+        else Notice.application_id == applicant.id
+    )
     hit_ids = list(case.evidence_hit_ids)
     hits = (
         list(session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.score.desc())))
@@ -212,19 +220,11 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
         else []
     )
     if not hits:  # an appeal or an administrative case without cited hits: show all hits
-        hits = list(
-            session.scalars(
-                select(Hit).where(Hit.application_id == applicant.id).order_by(Hit.score.desc())
-            )
-        )
+        hits = list(session.scalars(select(Hit).where(hits_about(case)).order_by(Hit.score.desc())))
     decisions = list(
         session.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
     )
-    notices = list(
-        session.scalars(
-            select(Notice).where(Notice.application_id == applicant.id).order_by(Notice.id)
-        )
-    )
+    notices = list(session.scalars(select(Notice).where(sent_to).order_by(Notice.id)))
     responses = list(
         session.scalars(select(Response).where(Response.case_id == case.id).order_by(Response.id))
     )
@@ -251,6 +251,7 @@ def case_view(session: Session, case_id: int) -> dict[str, Any]:
     return {
         "case": case,
         "applicant": applicant,
+        "subject": "member" if isinstance(applicant, Member) else "applicant",
         "evidence": [evidence(applicant, h, found) for h in hits],
         "decisions": decisions,
         "notices": notices,

@@ -27,8 +27,11 @@ Refusals: dict[int | str, dict[str, Any]] = {403: {}, 404: {}, 409: {}, 422: {}}
 
 class CaseOut(BaseModel):
     id: int
-    application_id: int
-    applicant: str
+    application_id: int | None = Field(description="set for a case about an application")
+    member_id: int | None = Field(
+        default=None, description="set instead for a case about an existing member"
+    )
+    applicant: str = Field(description="the applicant's or the member's name")
     external_id: str
     source: str | None
     kind: str

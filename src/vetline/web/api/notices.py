@@ -21,7 +21,8 @@ class NoticeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    application_id: int
+    application_id: int | None  # or, for a notice to an existing member, member_id
+    member_id: int | None = None
     case_id: int | None
     kind: str
     channel: str

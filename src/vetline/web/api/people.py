@@ -79,7 +79,11 @@ def get_member(external_id: str, user: ReadMembers, session: SessionDep) -> Memb
     member = session.scalar(select(Member).where(Member.external_id == external_id))
     if member is None:
         raise NotFound(f"no member with id {external_id!r}")
-    return MemberOut.model_validate(member)
+    out = MemberOut.model_validate(member)
+    out.case_ids = list(
+        session.scalars(select(Case.id).where(Case.member_id == member.id).order_by(Case.id))
+    )
+    return out
 
 
 @router.get("/members", response_model=list[MemberOut])

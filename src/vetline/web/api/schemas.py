@@ -69,3 +69,4 @@ class MemberOut(PersonOut):
     category: str
     paid_until: date | None
     status_changed_at: datetime | None
+    case_ids: list[int] = []  # cases about this member (a reference list matched them)

@@ -58,7 +58,11 @@ def _page(
     require(user, Permission.READ_CASES)
     view = case_view(session, case_id)
     case = view["case"]
-    outcomes = CaseOutcome.APPEAL if case.kind == CaseKind.APPEAL else CaseOutcome.REVIEW
+    outcomes: tuple[str, ...] = (
+        CaseOutcome.APPEAL if case.kind == CaseKind.APPEAL else CaseOutcome.REVIEW
+    )
+    if case.member_id is not None:  # a member is excluded, never "rejected"
+        outcomes = tuple(o for o in outcomes if o != CaseOutcome.REJECT)
     proposal = latest_proposal(session, case.id) if case.status == CaseStatus.PROPOSED else None
     view.update(
         active="queue",

@@ -90,6 +90,8 @@ EXPORT_COLUMNS = (
     "due_at",
     "claimed_by",
     "final_outcome",
+    "application_id",  # a case is about an application or (member_id) an existing member
+    "member_id",
 )
 
 
