@@ -476,3 +476,70 @@ def test_hits_on_entries_a_new_version_removes_are_superseded(
     assert application is not None
     (facts,) = build_facts(session, [session.get_one(Application, application)]).values()
     assert facts.hits == ()
+
+
+def test_a_members_import_does_not_undo_an_exclusion_people_decided(
+    session: Session, tmp_path: Path
+) -> None:
+    users = make_users(session)
+    listed = HEADER + "X-8,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,Other Party\n"
+    moved = {"postcode": "LS6 1AA", "address": "5 Hyde Park Road Leeds"}
+    _members_file(session, tmp_path, 1)
+    _version(session, tmp_path, listed, 1)
+    screen_and_decide(session, actor="test")
+    _members_file(session, tmp_path, 2, **moved)  # moves to the listed address
+    screen_and_decide(session, actor="test")
+    (case,) = _member_cases(session)
+    service.claim(session, users["rosa"], case.id)
+    service.propose(session, users["rosa"], case.id, outcome="exclude", reason="x" * 20)
+    service.approve(session, users["sam"], case.id)
+    session.commit()
+    member = session.scalars(select(Member).where(Member.external_id == "M-20")).one()
+    assert member.status == MemberStatus.EXCLUDED
+
+    # the membership system's next export still says current (no status column: the
+    # default) and carries a new e-mail: the e-mail is taken, the exclusion is kept
+    path = tmp_path / "members_export.csv"
+    path.write_text(
+        MEMBERS + NOWAK.format(email="t.nowak@example.org", paid="2030-01-01", **moved),
+        encoding="utf-8",
+    )
+    from vetline.intake import import_members
+
+    summary = import_members(session, path, actor="sync")
+    session.commit()
+    assert (summary.updated, summary.kept_exclusions) == (1, 1)
+    session.refresh(member)
+    assert member.status == MemberStatus.EXCLUDED and member.email == "t.nowak@example.org"
+    kept = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "member.status_kept", AuditEvent.entity_id == str(member.id)
+        )
+    ).one()
+    assert kept.actor == "sync" and kept.after is not None
+    assert kept.after["status"] == "excluded" and "appeal" in (kept.reason or "")
+
+    # once an appeal overturns it, the file's status is the member's again
+    appeal = service.appeal(session, users["rosa"], case.id, grounds="I left that party")
+    service.claim(session, users["ravi"], appeal.id)
+    service.propose(session, users["ravi"], appeal.id, outcome="overturn", reason="y" * 20)
+    session.commit()
+    session.refresh(member)
+    assert member.status == MemberStatus.CURRENT
+
+
+def test_a_members_import_may_change_an_exclusion_made_outside_vetline(
+    session: Session, tmp_path: Path
+) -> None:
+    from vetline.intake import import_members
+
+    header = MEMBERS.rstrip("\n") + ",status\n"
+    row = "M-30,Ada,Byron,1980-05-05,LS1 1AA,1 Park Row,,2012-04-01,2030-01-01,{status}\n"
+    for n, status in enumerate(("excluded", "current")):
+        path = tmp_path / f"m{n}.csv"
+        path.write_text(header + row.format(status=status), encoding="utf-8")
+        summary = import_members(session, path)
+        session.commit()
+        assert summary.kept_exclusions == 0
+    member = session.scalars(select(Member).where(Member.external_id == "M-30")).one()
+    assert member.status == MemberStatus.CURRENT

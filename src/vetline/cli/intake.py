@@ -100,6 +100,12 @@ def _print(summary: ImportSummary, as_json: bool, check: bool) -> None:
         )
     )
     console.print(table)
+    if summary.kept_exclusions:
+        console.print(
+            f"[yellow]kept 'excluded' for {summary.kept_exclusions:,} member(s) whom people "
+            "excluded in vetline: the file says otherwise (only an appeal overturns an "
+            "exclusion); see `vetline audit list --entity member`[/yellow]"
+        )
 
 
 @import_app.command("applications")

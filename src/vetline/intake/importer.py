@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from vetline.db.people import (
 from vetline.errors import Conflict, InputError
 from vetline.intake import detect, records
 from vetline.intake.csvfile import CsvFile
+from vetline.intake.decided import keep_decided_exclusions
 from vetline.intake.parse import parse
 from vetline.intake.upsert import Upserter
 
@@ -56,6 +57,8 @@ class ImportSummary:
     list_version: int | None
     import_id: int
     seconds: float
+    # members only: rows that would have undone an exclusion people decided in vetline
+    kept_exclusions: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,7 +146,13 @@ def _import_people(
         )
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
         up.flush()
-        return _finish(session, imp, csv, fmt.name, kind, n, up, None, started)
+        kept = (
+            keep_decided_exclusions(session, imp.id, actor=actor or "import", now=now)
+            if kind == "members"
+            else 0
+        )
+        summary = _finish(session, imp, csv, fmt.name, kind, n, up, None, started)
+        return replace(summary, kept_exclusions=kept)
 
 
 def import_reference(
