@@ -59,6 +59,12 @@ def _present(value: object) -> bool:
     return str(value).strip() != ""
 
 
+def _address_shown(address: object, postcode: object) -> str:
+    if isinstance(address, str) and isinstance(postcode, str):
+        return ", ".join(p for p in (address, postcode) if p.strip())
+    return ", ".join(str(p) for p in (address, postcode) if _present(p))
+
+
 def shown_columns(frame: pd.DataFrame, positions: np.ndarray) -> dict[str, list[str]]:
     """Per compared field, the values of the rows at `positions` as explanations show them
     (the address with its postcode): one pass per column for 100k+ hits."""
@@ -69,10 +75,14 @@ def shown_columns(frame: pd.DataFrame, positions: np.ndarray) -> dict[str, list[
         values: list[object] = frame[name].to_numpy(dtype=object)[positions].tolist()
         return values
 
-    out = {f.name: [_shown(v) for v in column(f.name)] for f in FIELDS if f.name != "address"}
+    # text (the usual case) shows stripped, blank text as missing: `_shown` without its tests
+    out = {
+        f.name: [v.strip() if type(v) is str else _shown(v) for v in column(f.name)]
+        for f in FIELDS
+        if f.name != "address"
+    }
     out["address"] = [
-        ", ".join(str(p) for p in parts if _present(p))
-        for parts in zip(column("address"), column("postcode"), strict=True)
+        _address_shown(a, pc) for a, pc in zip(column("address"), column("postcode"), strict=True)
     ]
     return out
 
