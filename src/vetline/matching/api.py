@@ -17,7 +17,6 @@ from vetline.matching.engines import (
     features_for,
 )
 from vetline.matching.explain import explain_pair, shown_columns
-from vetline.matching.features import build_features
 from vetline.matching.model import (
     Model,
     competition_bits,
@@ -173,15 +172,16 @@ def screen_frames(
     *,
     threshold: float = REVIEW_THRESHOLD,
     engine: str = "duckdb",
-    left_features: pd.DataFrame | None = None,
+    left_features: pd.DataFrame | pa.Table | None = None,
 ) -> pd.DataFrame:
     """Candidate pairs (left record, right record) scoring at or above `threshold`.
 
     `right` is one list (a register, a membership, a party's members): its records compete
     for each applicant, since a list holds each person once. To screen several lists in one
     call, give `right` a `list` column naming each record's list. `left_features`:
-    `build_features(left)` computed once by a caller screening the same applicants against
-    several lists one by one (normalising 128,000 applicants takes about 1.5 s).
+    `features_for(left, engine=engine)` (or `build_features(left)`) computed once by a caller
+    screening the same applicants against several lists one by one (normalising 128,000
+    applicants takes about 1.5 s).
     """
     _check(left, "left")
     _check(right, "right")
@@ -189,7 +189,7 @@ def screen_frames(
         return pd.DataFrame(columns=HIT_COLUMNS)
     if left_features is None:
         with stage("normalise left"):
-            left_features = build_features(left)
+            left_features = features_for(left, engine=engine)
     elif len(left_features) != len(left):
         raise ValueError("left_features: not the features of `left` (row counts differ)")
     with stage("normalise right"):
@@ -227,7 +227,7 @@ def dedupe_frame(
     if len(records) < 2:
         return pd.DataFrame(columns=HIT_COLUMNS)
     with stage("normalise left"):
-        features = build_features(records)
+        features = features_for(records, engine=engine)
     levels = compare_levels(features, None, engine=engine, keep_bits=keep_bits_for(threshold))
     # the other records sharing the name, not counting the left record itself
     levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)
