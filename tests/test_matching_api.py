@@ -275,3 +275,47 @@ def test_duckdb_memory_limit_is_applied_and_checked(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("VETLINE_DUCKDB_MEMORY_LIMIT", "lots'; DROP TABLE x; --")
     with pytest.raises(InputError, match="VETLINE_DUCKDB_MEMORY_LIMIT"):
         screen_frames(left, right)
+
+
+def test_explanations_show_values_as_given_trimmed_with_dates_iso() -> None:
+    from vetline.matching.explain import shown_columns
+
+    people = pd.DataFrame(
+        {
+            "first_name": ["  Bob ", None, float("nan"), "   ", 7],
+            "date_of_birth": [dt.date(1980, 2, 1), pd.Timestamp("1979-03-04 10:00"), None, "", "x"],
+            "address": ["12 High St", None, " ", "1 Low Rd", None],
+            "postcode": ["S11 8YE", "S1 1AA", "S2 2BB", None, float("nan")],
+        }
+    )
+    shown = shown_columns(people, pd.Series([4, 0, 1, 2, 3]).to_numpy())
+    assert shown["first_name"] == ["7", "Bob", "", "", ""]
+    assert shown["date_of_birth"] == ["x", "1980-02-01", "1979-03-04", "", ""]
+    assert shown["address"] == ["", "12 High St, S11 8YE", "S1 1AA", "S2 2BB", "1 Low Rd"]
+    # columns the frame lacks show as missing
+    assert shown["email"] == shown["phone"] == ["", "", "", "", ""]
+
+
+def test_stages_are_timed_only_when_recorded() -> None:
+    from vetline.matching.stages import record_stages, stage
+
+    left = frame(APPLICANT)
+    right = frame({**APPLICANT, "id": "r1", "first_name": "Robert"}, {**APPLICANT, "id": "r2"})
+    with stage("outside any recording"):
+        plain = screen_frames(left, right, threshold=0.0)
+    with record_stages() as stages:
+        timed = screen_frames(left, right, threshold=0.0)
+    pd.testing.assert_frame_equal(plain, timed)
+    assert list(stages) == [
+        "normalise left",
+        "normalise right",
+        "to DuckDB",
+        "blocking",
+        "levels",
+        "scores",
+        "explanations",
+    ]
+    assert all(wall >= 0.0 and cpu >= 0.0 for wall, cpu in stages.values())
+    with record_stages() as nothing:
+        pass
+    assert nothing == {}

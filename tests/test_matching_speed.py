@@ -214,3 +214,32 @@ def test_levels_ask_only_whether_the_edit_distance_is_at_most_one() -> None:
         uses = re.findall(r"\{dl\}\([^()]*\)\s*(<=|<|>=|>|=|<>|!=)\s*(\d+)", f.sql)
         assert len(uses) == f.sql.count("{dl}"), f.name
         assert all(use == ("<=", "1") for use in uses), (f.name, uses)
+
+
+def test_feature_table_is_the_features_as_arrow(synth: dict[str, pd.DataFrame]) -> None:
+    import pyarrow as pa
+
+    from vetline.matching.features import build_feature_table
+
+    odd = pd.DataFrame(
+        {
+            "id": ["x1", "x2", "x3", "x4"],
+            "first_name": ["Mary Ann", None, "J R", "Dr Bob"],
+            "last_name": ["Jones-Hall", "Lee", None, "O'Brien"],
+            "date_of_birth": ["1980-02-01", None, "01/02/1980", None],
+            "postcode": [None, "S11 8YE", "s118ye", ""],
+        }
+    )
+    frames = [
+        synth["applications"],
+        synth["lists"],
+        odd,
+        odd[["id", "first_name"]],
+        odd.head(0),
+        synth["members"][["id", "first_name", "last_name"]],
+    ]
+    for frame in frames:
+        expected = pa.Table.from_pandas(build_features(frame), preserve_index=False)
+        got = build_feature_table(frame)
+        assert got.schema == expected.schema.remove_metadata()
+        assert got.equals(expected.replace_schema_metadata(None))

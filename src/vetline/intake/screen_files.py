@@ -49,7 +49,7 @@ def screen_files(
     """Screen every applicant against every reference file; keep pairs at/above threshold."""
     # imported here: the linkage stack (DuckDB, numpy) should not slow every CLI start
     from vetline.matching import REVIEW_THRESHOLD, explain_text, screen_frames
-    from vetline.matching.features import build_features
+    from vetline.matching.engines import features_for
 
     if not against:
         raise InputError("give at least one reference file with --against")
@@ -67,7 +67,7 @@ def screen_files(
         applicants=len(left), references={n: (fmt, len(df)) for n, (df, fmt) in frames.items()}
     )
     # the applicants are normalised once, not once per reference file
-    features = build_features(left) if not left.empty else None
+    features = features_for(left, engine=backend) if not left.empty else None
     for name, (right, _fmt) in frames.items():
         if left.empty or right.empty:
             continue

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from vetline.errors import InputError
 from vetline.matching.bands import REVIEW_THRESHOLD, assign_bands
 from vetline.matching.comparisons import FIELDS
-from vetline.matching.engines import compare_levels, features_for
-from vetline.matching.explain import explain_pair
-from vetline.matching.features import PERSON_FIELDS, build_features
+from vetline.matching.engines import (
+    GROUP_ODDS,
+    GROUP_STRONG,
+    LIST_CODE,
+    compare_levels,
+    features_for,
+)
+from vetline.matching.explain import explain_pair, shown_columns
 from vetline.matching.model import (
     Model,
     competition_bits,
@@ -21,6 +25,7 @@ from vetline.matching.model import (
     probability,
     shipped_model,
 )
+from vetline.matching.stages import stage
 
 HIT_COLUMNS = ["left_id", "right_id", "score", "band", "explanation"]
 # Optional right-hand column naming the list each record belongs to. The records of one list
@@ -34,17 +39,6 @@ def _check(frame: pd.DataFrame, name: str) -> None:
     if frame["id"].isna().any():
         row = int(np.flatnonzero(frame["id"].isna().to_numpy())[0]) + 1
         raise InputError(f"{name}: row {row}: id is empty")
-
-
-def _records(frame: pd.DataFrame, positions: np.ndarray) -> list[dict[str, Any]]:
-    """The person fields of the rows at `positions`, one dict per row (for explanations).
-
-    Values as `to_dict("records")` gives them (NaN for a missing float, numpy scalars boxed),
-    built from object columns directly: several times faster for 100k+ hits.
-    """
-    cols = [c for c in PERSON_FIELDS if c in frame.columns]
-    arrays = [frame[c].to_numpy(dtype=object)[positions].tolist() for c in cols]
-    return [dict(zip(cols, values, strict=True)) for values in zip(*arrays, strict=True)]
 
 
 def keep_bits_for(threshold: float) -> float | None:
@@ -84,29 +78,62 @@ def score_levels(
     model = model or shipped_model()
     if levels.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
-    raw = model.log2_odds_without_competition(levels)
-    competition = competition_bits(levels, raw)
-    scores = probability(raw + competition)
-    # competitors: other entries of the same list for this applicant worth at least 1% odds
-    rivals = np.zeros(len(levels), dtype=np.int64)
-    if "r_compete" in levels.columns:
-        strong = (np.exp2(np.clip(raw, -60, 60)) >= 0.01) & levels["r_compete"].to_numpy(bool)
-        group = _group_codes(levels)
-        counts = np.bincount(group, weights=strong).astype(np.int64)[group]
-        rivals = np.maximum(counts - strong.astype(np.int64), 0)
-    keep = scores >= threshold
-    levels = levels.loc[keep].reset_index(drop=True)
-    scores = scores[keep]
-    competition = competition[keep]
-    rivals = rivals[keep]
-    name_bits = model.name_frequency * name_frequency_bits(levels)
+    with stage("scores"):
+        raw = model.log2_odds_without_competition(levels)
+        sums = GROUP_ODDS in levels.columns
+        group_odds = levels[GROUP_ODDS].to_numpy() if sums else None
+        competition = competition_bits(levels, raw, group_odds)
+        scores = probability(raw + competition)
+        # competitors: other entries of the same list for this applicant worth at least 1% odds
+        rivals = np.zeros(len(levels), dtype=np.int64)
+        if "r_compete" in levels.columns:
+            strong = (np.exp2(np.clip(raw, -60, 60)) >= 0.01) & levels["r_compete"].to_numpy(bool)
+            if sums:
+                counts = levels[GROUP_STRONG].to_numpy().astype(np.int64)
+            else:
+                group = _group_codes(levels)
+                counts = np.bincount(group, weights=strong).astype(np.int64)[group]
+            rivals = np.maximum(counts - strong.astype(np.int64), 0)
+        keep = scores >= threshold
+        levels = levels.loc[keep].reset_index(drop=True)
+        scores = scores[keep]
+        competition = competition[keep]
+        rivals = rivals[keep]
+        name_bits = model.name_frequency * name_frequency_bits(levels)
     if levels.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
+    with stage("explanations"):
+        return _explained(
+            levels,
+            left,
+            right,
+            model,
+            scores=scores,
+            competition=competition,
+            rivals=rivals,
+            name_bits=name_bits,
+        )
+
+
+def _explained(
+    levels: pd.DataFrame,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    model: Model,
+    *,
+    scores: np.ndarray,
+    competition: np.ndarray,
+    rivals: np.ndarray,
+    name_bits: np.ndarray,
+) -> pd.DataFrame:
+    """The hits frame of the scored pairs `levels`, each with its explanation."""
     name_only = name_only_mask(levels)
     lpos = levels["l"].to_numpy()
     rpos = levels["r"].to_numpy()
-    lrec = _records(left, lpos)
-    rrec = _records(right, rpos)
+    lshown, rshown = shown_columns(left, lpos), shown_columns(right, rpos)
+    names = list(lshown)
+    lrec = [dict(zip(names, v, strict=True)) for v in zip(*lshown.values(), strict=True)]
+    rrec = [dict(zip(names, v, strict=True)) for v in zip(*rshown.values(), strict=True)]
     codes = levels[[f.name for f in FIELDS]].to_numpy()
     name_counts = (
         levels["r_name_n"].to_numpy() if "r_name_n" in levels.columns else np.ones(len(levels))
@@ -145,33 +172,42 @@ def screen_frames(
     *,
     threshold: float = REVIEW_THRESHOLD,
     engine: str = "duckdb",
-    left_features: pd.DataFrame | None = None,
+    left_features: pd.DataFrame | pa.Table | None = None,
 ) -> pd.DataFrame:
     """Candidate pairs (left record, right record) scoring at or above `threshold`.
 
     `right` is one list (a register, a membership, a party's members): its records compete
     for each applicant, since a list holds each person once. To screen several lists in one
     call, give `right` a `list` column naming each record's list. `left_features`:
-    `build_features(left)` computed once by a caller screening the same applicants against
-    several lists one by one (normalising 128,000 applicants takes about 1.5 s).
+    `features_for(left, engine=engine)` (or `build_features(left)`) computed once by a caller
+    screening the same applicants against several lists one by one (normalising 128,000
+    applicants takes about 1.5 s).
     """
     _check(left, "left")
     _check(right, "right")
     if left.empty or right.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
     if left_features is None:
-        left_features = build_features(left)
+        with stage("normalise left"):
+            left_features = features_for(left, engine=engine)
     elif len(left_features) != len(left):
         raise ValueError("left_features: not the features of `left` (row counts differ)")
+    with stage("normalise right"):
+        right_features = features_for(right, engine=engine)
+        lists = None
+        if LIST_COLUMN in right.columns:
+            # integer codes group exactly as the names do, without 10M+ Python strings
+            lists = pd.factorize(right[LIST_COLUMN].astype(str))[0]
+            if isinstance(right_features, pa.Table):  # the engine groups by it (group_sums)
+                right_features = right_features.append_column(LIST_CODE, pa.array(lists))
     levels = compare_levels(
         left_features,
-        features_for(right, engine=engine),
+        right_features,
         engine=engine,
         keep_bits=keep_bits_for(threshold),
+        group_sums=True,
     )
-    if LIST_COLUMN in right.columns and not levels.empty:
-        # integer codes group exactly as the names do, without 10M+ Python strings
-        lists = pd.factorize(right[LIST_COLUMN].astype(str))[0]
+    if lists is not None and not levels.empty:
         levels["r_list"] = lists[levels["r"].to_numpy()]
     return score_levels(levels, left, right, threshold=threshold)
 
@@ -190,7 +226,8 @@ def dedupe_frame(
     _check(records, "records")
     if len(records) < 2:
         return pd.DataFrame(columns=HIT_COLUMNS)
-    features = build_features(records)
+    with stage("normalise left"):
+        features = features_for(records, engine=engine)
     levels = compare_levels(features, None, engine=engine, keep_bits=keep_bits_for(threshold))
     # the other records sharing the name, not counting the left record itself
     levels["r_name_n"] = (levels["r_name_n"] - 1).clip(lower=1)

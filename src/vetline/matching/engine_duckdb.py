@@ -13,7 +13,9 @@ import pyarrow as pa
 from vetline.errors import InputError
 from vetline.matching.blocking import candidate_pairs_sql, key_views
 from vetline.matching.comparisons import DUCKDB_DIALECT, FIELDS, level_select
-from vetline.matching.model import PAIR_FLOOR_BITS, raw_log2_odds_sql, shipped_model
+from vetline.matching.engines import GROUP_ODDS, GROUP_STRONG, LIST_CODE
+from vetline.matching.model import PAIR_FLOOR_BITS, Model, raw_log2_odds_sql, shipped_model
+from vetline.matching.stages import stage
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -116,17 +118,27 @@ def compare(
     dedupe: bool = False,
     prefilter: bool = True,
     keep_bits: float | None = None,
+    group_sums: bool = False,
 ) -> pd.DataFrame:
     """Return candidate pairs (l, r positions) with one level code per field.
 
-    With `dedupe=True`, `right` is ignored and `left` is compared with itself. `keep_bits`:
-    see `levels_of_pairs`.
+    With `dedupe=True`, `right` is ignored and `left` is compared with itself. `keep_bits`
+    and `group_sums`: see `levels_query`.
     """
     con = _connect()
     try:
-        register_sides(con, left, left if dedupe or right is None else right)
+        right = left if dedupe or right is None else right
+        columns = right.column_names if isinstance(right, pa.Table) else list(right.columns)
+        with stage("to DuckDB"):
+            register_sides(con, left, right)
         return compare_registered(
-            con, dedupe=dedupe, prefilter=prefilter, keep_bits=keep_bits, text_lists=True
+            con,
+            dedupe=dedupe,
+            prefilter=prefilter,
+            keep_bits=keep_bits,
+            text_lists=True,
+            group_sums=group_sums,
+            by_list=LIST_CODE in columns,
         )
     finally:
         con.close()
@@ -139,13 +151,23 @@ def compare_registered(
     prefilter: bool = True,
     keep_bits: float | None = None,
     text_lists: bool = False,
+    group_sums: bool = False,
+    by_list: bool = False,
 ) -> pd.DataFrame:
     """Blocking and levels on a connection where L, R and their key views already exist
     (and, with `text_lists`, the L_text / R_text views and their macros)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
-    return levels_of_pairs(
-        con, prefilter=prefilter, keep_bits=keep_bits, dedupe=dedupe, text_lists=text_lists
-    )
+    with stage("blocking"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
+    with stage("levels"):
+        return levels_of_pairs(
+            con,
+            prefilter=prefilter,
+            keep_bits=keep_bits,
+            dedupe=dedupe,
+            text_lists=text_lists,
+            group_sums=group_sums,
+            by_list=by_list,
+        )
 
 
 def levels_query(
@@ -154,6 +176,8 @@ def levels_query(
     keep_bits: float | None = None,
     dedupe: bool = False,
     text_lists: bool = False,
+    group_sums: bool = False,
+    by_list: bool = False,
 ) -> str:
     """The SQL giving level codes for the pairs in table `pairs` (l, r) of tables L and R
     (with `text_lists`: of the views L_text and R_text, list columns as "|a|b|" strings).
@@ -165,15 +189,28 @@ def levels_query(
     are kept, so the competition sums stay exactly what they were. In `dedupe` mode nothing
     competes and the name count excludes the record itself (as `dedupe_frame` scores it).
     Most candidate pairs are far below any review threshold: this keeps them out of pandas.
+
+    `group_sums` (with `keep_bits`, not `dedupe`): the competition sums are taken here instead,
+    and only the pairs that can reach the threshold are returned, each with its group's
+    (applicant; with `by_list`, applicant and R's `list_code`) `g_odds`, the sum of the
+    competing pairs' own odds, and `g_strong`, how many of them have odds of at least 1%
+    (`score_levels` takes these instead of summing over every pair). At surge scale this
+    returns ~0.2M rows instead of ~11M: most applicants have one candidate worth keeping, and
+    so every pair of theirs had to come out only to be summed.
     """
     model = shipped_model()
     dialect, left, right = (
         (TEXT_LIST_DIALECT, "L_text", "R_text") if text_lists else (DUCKDB_DIALECT, "L", "R")
     )
+    list_code = f", r.{LIST_CODE} AS r_list" if by_list else ""
     levels = (
-        f"SELECT p.l, p.r, {level_select(dialect)} "
+        f"SELECT p.l, p.r, {level_select(dialect)}{list_code} "
         f"FROM pairs p JOIN {left} l ON p.l = l.idx JOIN {right} r ON p.r = r.idx"
     )
+    if group_sums and keep_bits is not None and not dedupe:
+        return _group_sums_query(
+            levels, model, prefilter=prefilter, keep_bits=keep_bits, by_list=by_list
+        )
     floor = f"WHERE {raw_log2_odds_sql(model)} >= {PAIR_FLOOR_BITS!r}" if prefilter else ""
     query = f"SELECT * FROM ({levels}) x {floor}"
     if keep_bits is not None:
@@ -196,6 +233,26 @@ def levels_query(
     return query
 
 
+def _group_sums_query(
+    levels: str, model: Model, *, prefilter: bool, keep_bits: float, by_list: bool
+) -> str:
+    """`levels_query` with `group_sums`: the candidates of a hit plus their group's sums."""
+    by = "l, r_list" if by_list else "l"
+    # the odds and "strong" test exactly as `competition_bits` and `score_levels` take them
+    odds = "pow(2.0, least(greatest(own, -60.0), 60.0))"
+    floor = f"WHERE own >= {PAIR_FLOOR_BITS!r}" if prefilter else ""
+    return (
+        f"WITH lv AS MATERIALIZED (SELECT * FROM (SELECT *, {raw_log2_odds_sql(model)} AS own "
+        f"FROM ({levels}) x) y {floor}), "
+        f"grp AS (SELECT {by}, sum(CASE WHEN r_compete THEN {odds} ELSE 0.0 END) "
+        f"AS {GROUP_ODDS}, count(*) FILTER (WHERE r_compete AND {odds} >= 0.01) "
+        f"AS {GROUP_STRONG} FROM lv GROUP BY {by}) "
+        f"SELECT lv.* EXCLUDE (own), grp.{GROUP_ODDS}, grp.{GROUP_STRONG} "
+        f"FROM lv JOIN grp USING ({by}) "
+        f"WHERE lv.own >= {float(keep_bits)!r}"
+    )
+
+
 def levels_of_pairs(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -203,10 +260,17 @@ def levels_of_pairs(
     keep_bits: float | None = None,
     dedupe: bool = False,
     text_lists: bool = False,
+    group_sums: bool = False,
+    by_list: bool = False,
 ) -> pd.DataFrame:
     """Level codes for the pairs in table `pairs` (l, r) of tables L and R (see levels_query)."""
     query = levels_query(
-        prefilter=prefilter, keep_bits=keep_bits, dedupe=dedupe, text_lists=text_lists
+        prefilter=prefilter,
+        keep_bits=keep_bits,
+        dedupe=dedupe,
+        text_lists=text_lists,
+        group_sums=group_sums,
+        by_list=by_list,
     )
     out = con.sql(query).to_arrow_table().to_pandas()
     for f in FIELDS:

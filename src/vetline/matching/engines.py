@@ -8,6 +8,12 @@ import pyarrow as pa
 from vetline.errors import InputError
 
 ENGINES = ("duckdb", "spark")
+# An optional integer column of the right-hand features: the list each record belongs to
+# (records of one list compete for an applicant); the DuckDB engine returns it as `r_list`.
+LIST_CODE = "list_code"
+# The competition sums the DuckDB engine returns with each pair under `group_sums`.
+GROUP_ODDS = "g_odds"
+GROUP_STRONG = "g_strong"
 
 
 def compare_levels(
@@ -17,6 +23,7 @@ def compare_levels(
     engine: str = "duckdb",
     prefilter: bool = True,
     keep_bits: float | None = None,
+    group_sums: bool = False,
 ) -> pd.DataFrame:
     """Candidate pairs with level codes; `right=None` compares `left` with itself (dedupe).
 
@@ -24,13 +31,20 @@ def compare_levels(
     `keep_bits` lets the engine leave out pairs that cannot reach a hit and do not compete
     with one (see `engine_duckdb.levels_of_pairs`); an engine may ignore it, since scoring
     gives the same hits either way. Features may come as Arrow tables (`features_for`):
-    the DuckDB engine reads those as they are.
+    the DuckDB engine reads those as they are. `group_sums`: the DuckDB engine returns only
+    the pairs that can reach `keep_bits`, with their competition sums (`g_odds`, `g_strong`;
+    see `engine_duckdb.levels_query`); other engines return every pair, which scores alike.
     """
     if engine == "duckdb":
         from vetline.matching.engine_duckdb import compare as duckdb_compare
 
         return duckdb_compare(
-            left, right, dedupe=right is None, prefilter=prefilter, keep_bits=keep_bits
+            left,
+            right,
+            dedupe=right is None,
+            prefilter=prefilter,
+            keep_bits=keep_bits,
+            group_sums=group_sums,
         )
     if engine == "spark":
         from vetline.matching.engine_spark import compare as spark_compare
@@ -42,12 +56,11 @@ def compare_levels(
 
 
 def features_for(frame: pd.DataFrame, *, engine: str) -> pd.DataFrame | pa.Table:
-    """`build_features(frame)` in the form the engine reads. For DuckDB that is Arrow, made at
-    once so the pandas frame (object columns: about 1.2 GB for a million records, against
-    0.2 GB as Arrow) is freed before the joins start, which is where memory peaks."""
-    from vetline.matching.features import build_features
+    """`build_features(frame)` in the form the engine reads. For DuckDB that is Arrow, built
+    without the pandas frame (object columns: about 1.2 GB for a million records, against
+    0.2 GB as Arrow), which also spares the memory peak of the joins."""
+    from vetline.matching.features import build_feature_table, build_features
 
-    features = build_features(frame)
     if engine == "duckdb":
-        return pa.Table.from_pandas(features, preserve_index=False)
-    return features
+        return build_feature_table(frame)
+    return build_features(frame)

@@ -12,6 +12,7 @@ from typing import Any
 import jellyfish
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from vetline.errors import InputError
 from vetline.people import (
@@ -73,28 +74,26 @@ def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     return col.where(col.notna(), "").astype(str)
 
 
+# One normalised input column: a code per row into the results for each distinct value,
+# kept per feature column (names the engines see).
+Part = tuple[np.ndarray, dict[str, list[Any]]]
+
+
 def _per_unique(
-    values: pd.Series, fn: Callable[[Any], tuple[Any, ...]], width: int
-) -> list[pd.Series]:
-    """Apply `fn` once per distinct value; return one Series per element of its tuple."""
+    values: pd.Series, fn: Callable[[Any], tuple[Any, ...]], names: Sequence[str]
+) -> Part:
+    """Apply `fn` once per distinct value; its tuple holds one result per feature in `names`."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     results = [fn(u) for u in uniques]
-    out = []
-    for k in range(width):
-        table = np.empty(len(results), dtype=object)
-        table[:] = [r[k] for r in results]
-        out.append(pd.Series(table[codes], dtype=object))
-    return out
+    return codes, {name: [r[k] for r in results] for k, name in enumerate(names)}
 
 
 def _per_unique_columnwise(
-    values: pd.Series, fn: Callable[[Sequence[str]], list[str]]
-) -> pd.Series:
-    """Apply a column-wise normaliser to the distinct values; map the results back."""
+    values: pd.Series, fn: Callable[[Sequence[str]], list[str]], name: str
+) -> Part:
+    """Apply a column-wise normaliser to the distinct values."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    table = np.empty(len(uniques), dtype=object)
-    table[:] = fn([str(u) for u in uniques])
-    return pd.Series(table[codes], dtype=object)
+    return codes, {name: list(fn([str(u) for u in uniques]))}
 
 
 def _first(text: str) -> tuple[Any, ...]:
@@ -128,14 +127,19 @@ def _dob_parts(value: object) -> tuple[Any, ...]:
     return d, d.year, d.month, d.day, f"{d.year}-{min(d.day, d.month)}-{max(d.day, d.month)}"
 
 
-def _dobs(frame: pd.DataFrame) -> list[pd.Series]:
+_DOB_NAMES = ("dob", "dob_y", "dob_m", "dob_d", "dob_key")
+
+
+def _dobs(frame: pd.DataFrame) -> Part:
     if "date_of_birth" not in frame.columns:
-        n = len(frame)
-        return [pd.Series([None] * n, dtype=object)] * 4 + [pd.Series([""] * n, dtype=object)]
+        missing = _dob_parts(None)
+        return np.zeros(len(frame), dtype=np.intp), {
+            name: [value] for name, value in zip(_DOB_NAMES, missing, strict=True)
+        }
     raw = frame["date_of_birth"].reset_index(drop=True).astype(object)
     raw = raw.where(raw.notna(), None)
     try:
-        return _per_unique(raw, _dob_parts, 5)
+        return _per_unique(raw, _dob_parts, _DOB_NAMES)
     except ValueError:
         for row, value in enumerate(raw, start=1):
             try:
@@ -145,34 +149,39 @@ def _dobs(frame: pd.DataFrame) -> list[pd.Series]:
         raise
 
 
-def build_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return one row of comparison features per input row (`idx` = position in `frame`)."""
+def _parts(frame: pd.DataFrame) -> list[Part]:
+    """Every input column normalised once per distinct value."""
     if "id" not in frame.columns:
         raise InputError("the person frame has no 'id' column")
-    n = len(frame)
-    out = pd.DataFrame({"idx": np.arange(n, dtype=np.int64)})
-    cols = _per_unique(_text_column(frame, "first_name"), _first, 6)
-    for name, col in zip(
-        ("fn", "fn_init", "fn_mid", "fn_mid_init", "fn_keys", "fn_sx"), cols, strict=True
-    ):
-        out[name] = col
-    cols = _per_unique(_text_column(frame, "last_name"), _last, 3)
-    for name, col in zip(("ln", "ln_keys", "ln_sx"), cols, strict=True):
-        out[name] = col
-    dob, y, m, d, key = _dobs(frame)
-    out["dob"] = dob
-    out["dob_y"] = pd.array(y, dtype="Int32")
-    out["dob_m"] = pd.array(m, dtype="Int32")
-    out["dob_d"] = pd.array(d, dtype="Int32")
-    out["dob_key"] = key
-    cols = _per_unique(_text_column(frame, "postcode"), _postcode, 4)
-    for name, col in zip(("pc", "pc_sector", "pc_district", "pc_area"), cols, strict=True):
-        out[name] = col
-    cols = _per_unique(_text_column(frame, "address"), _address, 3)
-    for name, col in zip(("addr", "addr_no", "addr_key"), cols, strict=True):
-        out[name] = col
-    (out["email"],) = _per_unique(_text_column(frame, "email"), lambda v: (normalise_email(v),), 1)
-    out["phone"] = _per_unique_columnwise(_text_column(frame, "phone"), normalise_phones)
+    first = ("fn", "fn_init", "fn_mid", "fn_mid_init", "fn_keys", "fn_sx")
+    return [
+        _per_unique(_text_column(frame, "first_name"), _first, first),
+        _per_unique(_text_column(frame, "last_name"), _last, ("ln", "ln_keys", "ln_sx")),
+        _dobs(frame),
+        _per_unique(
+            _text_column(frame, "postcode"),
+            _postcode,
+            ("pc", "pc_sector", "pc_district", "pc_area"),
+        ),
+        _per_unique(_text_column(frame, "address"), _address, ("addr", "addr_no", "addr_key")),
+        _per_unique(_text_column(frame, "email"), lambda v: (normalise_email(v),), ("email",)),
+        _per_unique_columnwise(_text_column(frame, "phone"), normalise_phones, "phone"),
+    ]
+
+
+_INT32 = ("dob_y", "dob_m", "dob_d")
+
+
+def build_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return one row of comparison features per input row (`idx` = position in `frame`)."""
+    parts = _parts(frame)
+    out = pd.DataFrame({"idx": np.arange(len(frame), dtype=np.int64)})
+    for codes, tables in parts:
+        for name, values in tables.items():
+            table = np.empty(len(values), dtype=object)
+            table[:] = values
+            column = pd.Series(table[codes], dtype=object)
+            out[name] = pd.array(column, dtype="Int32") if name in _INT32 else column
     out["has_other"] = (
         out["dob"].notna()
         | (out["pc"] != "")
@@ -184,3 +193,32 @@ def build_features(frame: pd.DataFrame) -> pd.DataFrame:
     # weaker evidence (term frequency)
     out["name_n"] = out.groupby(["fn", "ln"])["idx"].transform("size").astype("int64")
     return out[list(FEATURE_COLUMNS)]
+
+
+def build_feature_table(frame: pd.DataFrame) -> pa.Table:
+    """`pa.Table.from_pandas(build_features(frame))`, built without the pandas frame: each
+    distinct value's result goes to Arrow once and is taken per row (a million records as
+    pandas objects cost about 1.2 GB and seconds to convert)."""
+    if frame.empty:  # the types pandas gives columns with no values
+        return pa.Table.from_pandas(build_features(frame), preserve_index=False)
+    parts = _parts(frame)
+    columns: dict[str, pa.Array] = {"idx": pa.array(np.arange(len(frame), dtype=np.int64))}
+    found: dict[str, np.ndarray] = {}  # per row: the value is given (for has_other)
+    ids: dict[str, np.ndarray] = {}  # per row: a number per distinct fn / ln (for name_n)
+    for codes, tables in parts:
+        rows = pa.array(codes)
+        for name, values in tables.items():
+            columns[name] = pa.array(values, type=pa.int32() if name in _INT32 else None).take(rows)
+            if name in ("dob", "pc", "addr", "email", "phone"):
+                given = (
+                    [v is not None for v in values] if name == "dob" else [v != "" for v in values]
+                )
+                found[name] = np.asarray(given, dtype=bool)[codes]
+            if name in ("fn", "ln"):
+                ids[name] = pd.factorize(np.asarray(values, dtype=object))[0][codes].astype(
+                    np.int64
+                )
+    columns["has_other"] = pa.array(np.logical_or.reduce(list(found.values())))
+    key = ids["fn"] * (int(ids["ln"].max(initial=0)) + 1) + ids["ln"]
+    columns["name_n"] = pa.array(np.bincount(key)[key].astype(np.int64) if len(key) else key)
+    return pa.table({name: columns[name] for name in FEATURE_COLUMNS})

@@ -139,15 +139,24 @@ def _group_keys(levels: pd.DataFrame) -> list[str]:
     return ["l", "r_list"] if "r_list" in levels.columns else ["l"]
 
 
-def competition_bits(levels: pd.DataFrame, log2_odds: np.ndarray) -> np.ndarray:
-    """Bits removed by the one-person-one-entry rule: -log2(1 + Σ competitors' odds)."""
+def competition_bits(
+    levels: pd.DataFrame, log2_odds: np.ndarray, group_odds: np.ndarray | None = None
+) -> np.ndarray:
+    """Bits removed by the one-person-one-entry rule: -log2(1 + Σ competitors' odds).
+
+    `group_odds`: each pair's group total of competing odds (itself included) when the engine
+    has summed them already; else they are summed over `levels`, which must then hold every
+    pair of each group.
+    """
     if "r_compete" not in levels.columns or levels.empty:
         return np.zeros(len(levels))
     compete = levels["r_compete"].to_numpy(dtype=bool)
     odds = np.where(compete, np.exp2(np.clip(log2_odds, -60, 60)), 0.0)
-    keys = levels[_group_keys(levels)]
-    total = pd.Series(odds).groupby([keys[c].to_numpy() for c in keys.columns]).transform("sum")
-    others = np.maximum(total.to_numpy() - odds, 0.0)
+    if group_odds is None:
+        keys = levels[_group_keys(levels)]
+        by = [keys[c].to_numpy() for c in keys.columns]
+        group_odds = pd.Series(odds).groupby(by).transform("sum").to_numpy()
+    others = np.maximum(group_odds - odds, 0.0)
     out: np.ndarray = np.where(compete, -np.log2(1.0 + others), 0.0)
     return out
 
