@@ -34,8 +34,10 @@ def _decided_excluded(session: Session, member_ids: list[int]) -> set[int]:
             )
             .order_by(AuditEvent.seq)
         )
-        for entity_id, after in rows:
-            latest[int(entity_id)] = (after or {}).get("status")
+        for event in rows:
+            after: dict[str, object] = event.after or {}
+            status = after.get("status")
+            latest[int(str(event.entity_id))] = status if isinstance(status, str) else None
     return {m for m, status in latest.items() if status == MemberStatus.EXCLUDED}
 
 
