@@ -2,10 +2,10 @@
 
 `SingleIndex.load(directory)` reads a `ReferenceIndex` directory once (features, records and
 one sorted hash array per blocking key) and keeps it in memory. Screening one applicant is
-then a handful of binary searches, the candidate rows taken by position, and the batch's own
-SQL on a persistent in-memory DuckDB connection (one per thread): `compare_registered` runs
-the blocking rules of vetline.matching.blocking and the level SQL of
-vetline.matching.comparisons on the candidates, and `score_levels` scores them. The lookups
+then a handful of binary searches, the candidate rows taken by position, their level codes
+(the level SQL of vetline.matching.comparisons; for a handful of pairs its Python mirror,
+vetline.matching.pair_levels, else on a persistent in-memory DuckDB connection per thread),
+and `score_levels` scores them. The lookups
 only have to find a superset of the blocked rows (the rules' SQL drops the rest), so the hits
 are exactly those of `screen_frames` against the whole reference.
 
