@@ -24,27 +24,17 @@ import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from vetline.matching.comparisons import FIELDS
+from vetline.matching.features import FEATURE_COLUMNS
 from vetline.matching.model import PAIR_FLOOR_BITS, Model, shipped_model
 
-TEXT = (
-    "fn",
-    "fn_init",
-    "fn_mid_init",
-    "fn_sx",
-    "ln",
-    "ln_sx",
-    "dob_key",
-    "pc",
-    "pc_sector",
-    "pc_district",
-    "pc_area",
-    "addr",
-    "addr_no",
-    "addr_key",
-    "email",
-    "phone",
-)
 LISTS = ("fn_mid", "fn_keys", "ln_keys")
+# every feature that is a string ('' when missing): all but the row number, the dates of
+# birth and their parts (None when missing), the lists and the counts
+TEXT = tuple(
+    c
+    for c in FEATURE_COLUMNS
+    if c not in {"idx", "dob", "dob_y", "dob_m", "dob_d", "has_other", "name_n", *LISTS}
+)
 
 _jw = JaroWinkler.similarity
 _dl = DamerauLevenshtein.distance
