@@ -359,6 +359,8 @@ def screen_one_application(
     if not rows:
         raise NotFound(f"no application with id {application_id}")
     app = rows[0]
+    with _SCREEN:
+        indexes = {part: reference_index(session, part) for part in ("lists", "members")}
     run = ScreeningRun(
         engine="index",
         model_version=MODEL_VERSION,
@@ -366,6 +368,17 @@ def screen_one_application(
         trigger="instant",
         applications=1,
         actor=actor,
+        # which index state screened it: records built at, and records changed since
+        params={
+            "index": {
+                part: {
+                    "built_at": index.meta.get("built_at"),
+                    "rows": index.rows,
+                    "delta_rows": index.delta_rows,
+                }
+                for part, index in indexes.items()
+            }
+        },
     )
     session.add(run)
     session.flush()
@@ -373,8 +386,6 @@ def screen_one_application(
     now = utcnow()
     hits: list[dict[str, Any]] = []
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
-    with _SCREEN:
-        indexes = {part: reference_index(session, part) for part in ("lists", "members")}
     candidates = _duplicate_candidates(session, app)
     by_id = {c.id: c for c in candidates}
     # lists, members and double sign-ups in one comparison (vetline.matching.lookup)
@@ -384,17 +395,6 @@ def screen_one_application(
         others=person_frame("", candidates),
         threshold=threshold,
     )
-    # which index state screened it: records built at, and records changed since
-    run.params = {
-        "index": {
-            part: {
-                "built_at": index.meta.get("built_at"),
-                "rows": index.rows,
-                "delta_rows": index.delta_rows,
-            }
-            for part, index in indexes.items()
-        }
-    }
     found_rows = [row for part in parts for row in part.itertuples(index=False)]
     entry_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("e")]
     member_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("m")]

@@ -79,9 +79,19 @@ def build_facts(
     if register_checked is None:
         register_checked = _register_checked(session)
     ids = [a.id for a in apps]
+    # the columns the facts need, not whole hits: their explanations are large JSON
+    hit_columns = (
+        Hit.id,
+        Hit.application_id,
+        Hit.target,
+        Hit.band,
+        Hit.score,
+        Hit.pair_hash,
+        Hit.other_application_id,
+    )
     rows = session.execute(
         select(
-            Hit,
+            *hit_columns,
             ReferenceList.kind,
             ReferenceList.active,
             ReferenceEntry.event_date,
@@ -92,7 +102,7 @@ def build_facts(
         .where(Hit.application_id.in_(ids), Hit.superseded_at.is_(None))
         .order_by(Hit.id)
     ).all()
-    pair_hashes = {row[0].pair_hash for row in rows}
+    pair_hashes = {row.pair_hash for row in rows}
     cleared = (
         set(
             session.scalars(
@@ -102,7 +112,7 @@ def build_facts(
         if pair_hashes
         else set()
     )
-    others = {r[0].other_application_id for r in rows if r[0].other_application_id is not None}
+    others = {r.other_application_id for r in rows if r.other_application_id is not None}
     other_applied = (
         dict(
             session.execute(
@@ -115,7 +125,8 @@ def build_facts(
     by_app: dict[int, dict[str, HitFact]] = defaultdict(dict)
     cleared_ids: dict[int, list[int]] = defaultdict(list)
     applied = {a.id: a.applied_at for a in apps}
-    for hit, kind, active, event_date, removed in rows:
+    for hit in rows:
+        kind, active, removed = hit.kind, hit.active, hit.removed_in_version
         app_id = hit.application_id
         if app_id is None:  # the query selects hits on these applications only
             continue
@@ -138,7 +149,7 @@ def build_facts(
             list_kind=kind,
             band=hit.band,
             score=hit.score,
-            event_date=event_date,
+            event_date=hit.event_date,
             other_is_earlier=earlier,
             pair_hash=hit.pair_hash,
         )

@@ -91,14 +91,49 @@ def agreement(explanation: Sequence[dict[str, Any]]) -> str:
     return " ".join(out)
 
 
+def _by_id(session: Session, columns: Sequence[Any], ids: set[int]) -> dict[int, Any]:
+    """Rows of `columns` (the first is the id) for `ids`, by id: one query, not one per hit."""
+    if not ids:
+        return {}
+    return {row[0]: row for row in session.execute(select(*columns).where(columns[0].in_(ids)))}
+
+
 def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
     """One plain sentence per hit: what was found, where, and how strong the match is."""
+    hits = list(session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.id)))
+    entries = _by_id(
+        session,
+        (
+            ReferenceEntry.id,
+            ReferenceEntry.first_name,
+            ReferenceEntry.last_name,
+            ReferenceEntry.party,
+            ReferenceEntry.role,
+            ReferenceEntry.event_date,
+        ),
+        {h.reference_entry_id for h in hits if h.reference_entry_id is not None},
+    )
+    lists = _by_id(
+        session,
+        (ReferenceList.id, ReferenceList.kind, ReferenceList.name),
+        {h.list_id for h in hits if h.reference_entry_id is not None and h.list_id},
+    )
+    joined = _by_id(
+        session,
+        (Member.id, Member.joined_at),
+        {h.member_id for h in hits if h.reference_entry_id is None and h.member_id is not None},
+    )
+    applied = _by_id(
+        session,
+        (Application.id, Application.applied_at),
+        {h.other_application_id for h in hits if h.other_application_id is not None},
+    )
     lines = []
-    for hit in session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.id)):
+    for hit in hits:
         strength = BAND_WORDS.get(hit.band, f"match band {hit.band}")
         if hit.reference_entry_id is not None:
-            entry = session.get(ReferenceEntry, hit.reference_entry_id)
-            rlist = session.get(ReferenceList, hit.list_id) if hit.list_id else None
+            entry = entries.get(hit.reference_entry_id)
+            rlist = lists.get(hit.list_id) if hit.list_id else None
             where = LIST_WORDS.get(rlist.kind, rlist.name) if rlist else "a reference list"
             what = []
             if entry is not None:
@@ -118,14 +153,14 @@ def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
                 + (f" {detail}" if detail else "")
             )
         elif hit.member_id is not None:
-            member = session.get(Member, hit.member_id)
-            joined = _day(member.joined_at) if member else "?"
+            member = joined.get(hit.member_id)
+            when = _day(member.joined_at) if member else "?"
             lines.append(
-                f"An existing membership record (joined {joined}). How strong: {strength}. "
+                f"An existing membership record (joined {when}). How strong: {strength}. "
                 + agreement(hit.explanation)
             )
         elif hit.other_application_id is not None:
-            other = session.get(Application, hit.other_application_id)
+            other = applied.get(hit.other_application_id)
             made = _day(other.applied_at) if other else "?"
             lines.append(
                 f"Another application (made {made}). How strong: {strength}. "

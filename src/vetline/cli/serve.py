@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from vetline.cli.app import app, console
@@ -44,6 +46,8 @@ def serve(
         f"vetline on http://{host}:{port}/login  (API schema: http://{host}:{port}/openapi.json)"
     )
     if workers > 1:
+        if warm_up:  # each worker reads the indexes into its own memory (vetline.web.asgi)
+            os.environ["VETLINE_WARM_UP"] = "1"
         uvicorn.run(
             "vetline.web.asgi:app",
             host=host,

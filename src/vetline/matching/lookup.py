@@ -2,10 +2,10 @@
 
 `SingleIndex.load(directory)` reads a `ReferenceIndex` directory once (features, records and
 one sorted hash array per blocking key) and keeps it in memory. Screening one applicant is
-then a handful of binary searches, the candidate rows taken by position, and the batch's own
-SQL on a persistent in-memory DuckDB connection (one per thread): `compare_registered` runs
-the blocking rules of vetline.matching.blocking and the level SQL of
-vetline.matching.comparisons on the candidates, and `score_levels` scores them. The lookups
+then a handful of binary searches, the candidate rows taken by position, their level codes
+(the level SQL of vetline.matching.comparisons; for a handful of pairs its Python mirror,
+vetline.matching.pair_levels, else on a persistent in-memory DuckDB connection per thread),
+and `score_levels` scores them. The lookups
 only have to find a superset of the blocked rows (the rules' SQL drops the rest), so the hits
 are exactly those of `screen_frames` against the whole reference.
 
@@ -409,6 +409,35 @@ class SingleIndex:
         return screen_single(record, [self], threshold=threshold)[0]
 
 
+_PERSON = ("first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone")
+
+
+def _plain(value: Any) -> Any:
+    """None for a missing value (None, NaN, NaT, NA), else the value (cheaper than pd.isna)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    return None if isinstance(value, float) and value != value else value
+
+
+def _person_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The person fields `applicant_features` reads, as a hashable key (missing: None)."""
+    return tuple(_plain(record.get(name)) for name in _PERSON)
+
+
+@lru_cache(maxsize=16_384)
+def _other_features(
+    person: tuple[Any, ...],
+) -> tuple[dict[str, Any], frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """Features, blocking keys and right-hand keys of another applicant's person fields.
+
+    The same earlier applications are candidate double sign-ups of many submissions (they
+    share a postcode, a surname, a date of birth), so their features are kept: a pure function
+    of the fields. Callers copy the dict before changing it.
+    """
+    f = applicant_features(dict(zip(_PERSON, person, strict=True)))
+    return f, frozenset(applicant_keys(f)), frozenset(_reverse_keys(f))
+
+
 def _reverse_keys(f: Mapping[str, Any]) -> set[tuple[str, str]]:
     """The keys under which a record is filed on the right-hand side of the rules.
 
@@ -424,6 +453,42 @@ def _reverse_keys(f: Mapping[str, Any]) -> set[tuple[str, str]]:
         else:
             out.add((mirror.get(table, table), key))
     return out
+
+
+# Up to this many pairs the level codes are computed in Python (vetline.matching.pair_levels,
+# well under a millisecond for a few dozen); beyond it DuckDB's per-pair speed wins over its
+# fixed ~13 ms of planning.
+PYTHON_LEVELS_MAX_PAIRS = 1_000
+
+
+def pair_levels(
+    applicant: Mapping[str, Any], parts: Sequence[pa.Table | list[dict[str, Any]]]
+) -> pd.DataFrame:
+    """`levels_query()`'s rows for the applicant (l = 0) against the feature rows of `parts`
+    (tables or lists of rows) in order (r = position), computed in Python for a handful of
+    pairs, else by DuckDB."""
+    from vetline.matching import pair_levels as py
+
+    n = sum(len(p) for p in parts)
+    if n <= PYTHON_LEVELS_MAX_PAIRS:
+        rows = [r for p in parts for r in (p if isinstance(p, list) else p.to_pylist())]
+        if py.usable(rows):
+            return py.levels_frame(applicant, rows)
+    schema = feature_schema()
+    tables = [pa.Table.from_pylist(p, schema=schema) if isinstance(p, list) else p for p in parts]
+    allr = pa.concat_tables([t.cast(schema) for t in tables])
+    allr = allr.set_column(0, "idx", pa.array(np.arange(n, dtype=np.int64)))
+    con = _connection()
+    con.register("L", pa.Table.from_pylist([applicant], schema=schema))
+    con.register("R", allr)
+    con.register(
+        "pairs", pa.table({"l": np.zeros(n, dtype=np.int64), "r": np.arange(n, dtype=np.int64)})
+    )
+    try:
+        return con.execute(levels_query()).df()
+    finally:
+        for name in ("L", "R", "pairs"):
+            con.unregister(name)
 
 
 def screen_single(
@@ -445,43 +510,31 @@ def screen_single(
     wanted = applicant_keys(applicant)
     con = _connection()
     hashes = _hashes(con, [k for _t, k in wanted])
-    schema = feature_schema()
     found = [index._matches(wanted, hashes) for index in indexes]
-    tables = [cand for cand, _right in found]
+    tables: list[pa.Table | list[dict[str, Any]]] = [cand for cand, _right in found]
     other_rows: list[int] = []
     if others is not None and len(others):
         # dedupe_frame's view: features of the applicant and the others as one frame, names
         # counted in it; a pair is compared when a blocking rule holds either way round
-        feats = [applicant_features(r) for r in others.to_dict("records")]
+        known = [_other_features(_person_key(r)) for r in others.to_dict("records")]
         names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
-        for f in feats:
+        for f, _keys, _back in known:
             names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
         mine, back = set(wanted), _reverse_keys(applicant)
-        for i, f in enumerate(feats):
-            if mine & _reverse_keys(f) or back & set(applicant_keys(f)):
+        paired = []
+        for i, (f, keys, reverse) in enumerate(known):
+            if not mine.isdisjoint(reverse) or not back.isdisjoint(keys):
                 other_rows.append(i)
-                f["name_n"] = names[(f["fn"], f["ln"])]
-        tables.append(pa.Table.from_pylist([feats[i] for i in other_rows], schema=schema))
+                paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
+        tables.append(paired)
     sizes = [len(t) for t in tables]
     out: list[pd.DataFrame] = [pd.DataFrame(columns=HIT_COLUMNS) for _ in range(len(indexes))]
     if others is not None:
         out.append(pd.DataFrame(columns=HIT_COLUMNS))
     if not sum(sizes):
         return out
-    allr = pa.concat_tables([t.cast(schema) for t in tables])
-    n = len(allr)
-    allr = allr.set_column(0, "idx", pa.array(np.arange(n, dtype=np.int64)))
-    con.register("L", pa.Table.from_pylist([applicant], schema=schema))
-    con.register("R", allr)
-    # every row found satisfies a blocking rule: each is one pair
-    con.register(
-        "pairs", pa.table({"l": np.zeros(n, dtype=np.int64), "r": np.arange(n, dtype=np.int64)})
-    )
-    try:
-        levels = con.execute(levels_query()).df()
-    finally:
-        for name in ("L", "R", "pairs"):
-            con.unregister(name)
+    # every row found satisfies a blocking rule: each is one pair (applicant, row)
+    levels = pair_levels(applicant, tables)
     for field_ in FIELDS:
         levels[field_.name] = levels[field_.name].astype(np.int8)
     left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
