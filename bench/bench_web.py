@@ -1,25 +1,32 @@
 """Web latency at surge scale: the case page and single-application submission under load.
 
     apt-get install -y wrk          # the load generator (Debian package)
-    .venv/bin/vetline synth --out /tmp/vetline-bench-web/data --members 600000 \
-        --applicants 128000 --days 10 --seed 5
-    nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data \
-        [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web] \
-        [--concurrency 1 4 8] [--seconds 20] [--submit-concurrency 1 4] \
+    .venv/bin/vetline synth --out /tmp/vetline-bench-web/data130 --members 600000 \
+        --applicants 130000 --days 10 --seed 5
+    nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data130 \
+        [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web2] \
+        [--held-out 2000] [--concurrency 1 4 8] [--seconds 20] [--submit-concurrency 1 4] \
         [--submit-seconds 20] [--workers 1]
 
-Prepare (once per database; skipped when the members are already there): import the members,
-the applications and the candidate / other-party / expelled lists through intake (the
-electoral register is left out to keep preparation short), screen and route a sample of
-applications (`--sample`) so there are cases, add a reviewer with a password. Then start
-`vetline serve` on a free loopback port and drive it with wrk, a C load generator in its own
-process (a Python generator in the bench process competed with what it measured): for each
-`--concurrency`, GET /cases/{id} for random cases with a logged-in session for `--seconds`;
-then one warm-up submission (it may build the stored index), and for each
-`--submit-concurrency`, POST /api/applications with a bearer token and a new applicant per
-request. Each run prints p50/p95/p99/max from wrk's latency histogram, the throughput, the
-server's CPU time per request and any refusals (4xx/5xx are counted as errors, and the first
-few are printed). `--concurrency` / `--submit-concurrency` with no number skips that part.
+Prepare (once per `--db`; skipped when the members are already there): import the members,
+the applications except the last `--held-out` of the file (130,000 - 2,000 = 128,000 in the
+database) and the candidate / other-party / expelled lists through intake (the electoral
+register is left out to keep preparation short), screen and route a sample of applications
+(`--sample`) so there are cases, add a reviewer with a password. `--db` is then a template
+that no run changes: each run works on a fresh copy (`<db>_run`, dropped afterwards), so runs
+of any code version start from the same state.
+
+Then start `vetline serve` on a free loopback port and drive it with wrk, a C load generator
+in its own process (a Python generator in the bench process competed with what it measured):
+for each `--concurrency`, GET /cases/{id} for random cases with a logged-in session for
+`--seconds`; then one warm-up submission (it may build the stored index), and for each
+`--submit-concurrency`, POST /api/applications with a bearer token, each request the next
+held-out application of the surge, as it was generated (so submissions find what real
+sign-ups find: their register of members, the lists, a double sign-up now and then — not
+each other). Each run prints p50/p95/p99/max from wrk's latency histogram, the throughput,
+the server's CPU time per request, what the run's submissions found, and any refusals
+(4xx/5xx are counted as errors, and the first few are printed). `--concurrency` /
+`--submit-concurrency` with no number skips that part.
 
 Figures: docs/web.md, "Speed".
 """
@@ -27,6 +34,8 @@ Figures: docs/web.md, "Speed".
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import os
 import random
 import re
@@ -59,7 +68,47 @@ def ensure_database(url: str) -> None:
     admin.dispose()
 
 
-def prepare(url: str, data: Path, sample: int) -> None:
+def fresh_copy(template: str) -> str:
+    """A new database copied from the prepared one (dropped first if a run left it)."""
+    parsed = make_url(template)
+    copy = f"{parsed.database}_run"
+    get_engine(template).dispose()  # a template must have no open connections
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}"'))
+        conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{parsed.database}"'))
+    admin.dispose()
+    return parsed.set(database=copy).render_as_string(hide_password=False)
+
+
+def drop_copy(url: str) -> None:
+    parsed = make_url(url)
+    get_engine(url).dispose()
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+    admin.dispose()
+
+
+def held_out_split(data: Path, held_out: int, work: Path) -> tuple[Path, list[dict[str, str]]]:
+    """The surge's applications but the last `held_out` (a CSV to import) and those last
+    ones (the bodies to submit, blank fields left out)."""
+    with (data / "applications.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    if held_out >= len(rows):
+        raise SystemExit(f"--held-out {held_out} leaves no applications to import")
+    kept, held = rows[: len(rows) - held_out], rows[len(rows) - held_out :]
+    path = work / "applications-imported.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(kept)
+    return path, [{k: v for k, v in r.items() if v not in ("", None)} for r in held]
+
+
+def prepare(url: str, data: Path, sample: int, imported: Path, held: list[dict[str, str]]) -> None:
     from vetline.db.people import Application, Member
     from vetline.db.review import Case, User
     from vetline.intake import import_applications, import_members, import_reference
@@ -76,7 +125,7 @@ def prepare(url: str, data: Path, sample: int) -> None:
         with session_scope(engine) as s:
             import_members(s, data / "members.csv", actor="bench")
         with session_scope(engine) as s:
-            import_applications(s, data / "applications.csv", actor="bench")
+            import_applications(s, imported, actor="bench")
         for name, kind in (
             ("candidates", "candidates"),
             ("party_members", "party_members"),
@@ -86,6 +135,17 @@ def prepare(url: str, data: Path, sample: int) -> None:
                 import_reference(s, data / "reference" / f"{name}.csv", list_name=name, kind=kind)
         print(f"imported in {time.perf_counter() - t:.0f} s", flush=True)
     with session_scope(engine) as s:
+        held_ids = [r["id"] for r in held]
+        present = s.scalar(
+            select(func.count())
+            .select_from(Application)
+            .where(Application.external_id.in_(held_ids))
+        )
+        if present:
+            raise SystemExit(
+                f"{url}: {present} of the held-out applications are already in this database "
+                "(prepared by an older bench with every application): use a new --db"
+            )
         cases = s.scalar(select(func.count()).select_from(Case)) or 0
     if cases == 0:
         t = time.perf_counter()
@@ -165,8 +225,7 @@ end
 """
 
 SUBMIT_SCRIPT = """
-local firsts = {"Ann", "Bob", "Chidi", "Dorota", "Eamon", "Fatima", "Gwen", "Hamid"}
-local lasts = {"Smith", "Okafor", "Nowak", "Byrne", "Patel", "Jones", "Khan", "Evans"}
+local bodies = {}
 local counter = 0
 local n_threads = 0
 function setup(thread)
@@ -174,16 +233,15 @@ function setup(thread)
   n_threads = n_threads + 1
 end
 function init(args)
-  math.randomseed(1000 + tid)
+  for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
 end
 request = function()
+  -- thread t takes held-out applications offset+t, offset+t+threads, ...: each once
+  local i = %(offset)d + counter * %(threads)d + tid
   counter = counter + 1
-  local body = string.format(
-    '{"id": "bench-%(stamp)s-%%d-%%d", "first_name": "%%s", "last_name": "%%s", '
-    .. '"date_of_birth": "19%%02d-%%02d-15", "postcode": "S11 8YE", '
-    .. '"applied_at": "2016-07-12T09:30:00Z"}',
-    tid, counter, firsts[math.random(#firsts)], lasts[math.random(#lasts)],
-    math.random(40, 99), math.random(1, 9))
+  local line = bodies[(i %% #bodies) + 1]
+  -- each line starts {"id": "<id>", ...}: the run's label keeps ids apart across runs
+  local body = '{"id": "bench-%(run)s-' .. string.sub(line, 9)
   return wrk.format("POST", "/api/applications", nil, body)
 end
 """
@@ -256,9 +314,8 @@ def report(label: str, r: dict[str, float], cpu: float) -> str:
 
 
 def submitted(url: str, pattern: str) -> str:
-    """What the run's submissions found: every submission adds an applicant from the same few
-    names and one postcode, so later runs find more double sign-ups (more hits to store,
-    route and return) than earlier ones; compare runs with this in view."""
+    """What the run's submissions found (hits per submission drive the work of storing,
+    routing and returning them)."""
     query = text(
         "SELECT count(*), coalesce(avg(n), 0), coalesce(sum(fix), 0) FROM ("
         " SELECT a.id, count(h.id) AS n, max(CASE WHEN a.status = 'fix_it' THEN 1 ELSE 0 END)"
@@ -274,7 +331,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument(
-        "--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web"
+        "--db",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web2",
+        help="the prepared database (a template: runs use a fresh copy of it)",
+    )
+    ap.add_argument(
+        "--held-out", type=int, default=2000, help="last applications kept out, to submit"
     )
     ap.add_argument("--sample", type=int, default=2000)
     ap.add_argument(
@@ -291,7 +353,13 @@ def main() -> None:
         raise SystemExit(WRK_MISSING)
 
     ensure_database(args.db)
-    prepare(args.db, args.data, args.sample)
+    prep = Path(tempfile.mkdtemp(prefix="vetline-bench-web-"))
+    imported, held = held_out_split(args.data, args.held_out, prep)
+    prepare(args.db, args.data, args.sample, imported, held)
+    bodies = prep / "bodies.jsonl"
+    bodies.write_text("".join(json.dumps(b) + "\n" for b in held), "utf-8")
+    template, args.db = args.db, fresh_copy(args.db)
+    print(f"running on a fresh copy of {make_url(template).database}", flush=True)
     with session_scope(get_engine(args.db)) as s:
         from vetline.db.people import Application, Member
         from vetline.db.review import Case
@@ -363,8 +431,14 @@ def main() -> None:
                 )
                 assert warm.status_code == 201, warm.text[:500]
                 print(f"warm-up submission: {time.perf_counter() - t:.1f} s", flush=True)
+            offset = 0
             for conc in args.submit_concurrency:
-                script = SUBMIT_SCRIPT % {"stamp": f"{stamp}-{conc}"}
+                script = SUBMIT_SCRIPT % {
+                    "bodies": bodies,
+                    "offset": offset,
+                    "threads": min(conc, 2),
+                    "run": f"{stamp}-{conc}",
+                }
                 cpu0 = server_cpu(proc)
                 r = run_wrk(
                     base,
@@ -377,6 +451,13 @@ def main() -> None:
                 cpu = server_cpu(proc) - cpu0
                 print(report(f"POST /api/applications {conc} connections", r, cpu), flush=True)
                 print("  " + submitted(args.db, f"bench-{stamp}-{conc}-%"), flush=True)
+                offset += int(r["requests"]) + 2  # a thread may have sent one more
+                if offset > len(held):
+                    print(
+                        f"  (more submissions than --held-out {len(held)}: "
+                        "later ones re-send earlier applications)",
+                        flush=True,
+                    )
         print(f"load average after: {os.getloadavg()}", flush=True)
     finally:
         proc.terminate()
@@ -384,6 +465,8 @@ def main() -> None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        drop_copy(args.db)
+        shutil.rmtree(prep, ignore_errors=True)
 
 
 if __name__ == "__main__":
