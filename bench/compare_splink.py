@@ -9,7 +9,8 @@ sampling, λ from deterministic rules, m by EM) and trained unsupervised on this
 user without labels would; vetline uses its shipped model. Both are judged at probability
 0.5 against truth.csv; wall times are train+predict (Splink) and screen_frames (vetline),
 both from frames already read; vetline's time is also printed per stage (normalising each
-side, handing the features to DuckDB, blocking, levels, scores, explanations).
+side, handing the features to DuckDB, blocking, levels, scores, explanations). CPU times
+include the normalising pool's workers (`vetline.matching.parallel`, `VETLINE_WORKERS`).
 """
 
 from __future__ import annotations
