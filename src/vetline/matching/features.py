@@ -6,7 +6,7 @@ mapped back, so a 1.5M-row reference costs one Python call per distinct value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import jellyfish
@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vetline.errors import InputError
+from vetline.matching.parallel import Job, RowFn, run_jobs
 from vetline.people import (
     name_variants,
     normalise_address,
@@ -79,21 +80,17 @@ def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
 Part = tuple[np.ndarray, dict[str, list[Any]]]
 
 
-def _per_unique(
-    values: pd.Series, fn: Callable[[Any], tuple[Any, ...]], names: Sequence[str]
-) -> Part:
-    """Apply `fn` once per distinct value; its tuple holds one result per feature in `names`."""
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    results = [fn(u) for u in uniques]
-    return codes, {name: [r[k] for r in results] for k, name in enumerate(names)}
+    return codes, np.asarray(uniques, dtype=object)
 
 
-def _per_unique_columnwise(
-    values: pd.Series, fn: Callable[[Sequence[str]], list[str]], name: str
-) -> Part:
-    """Apply a column-wise normaliser to the distinct values."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return codes, {name: list(fn([str(u) for u in uniques]))}
+def _email(text: str) -> tuple[str]:
+    return (normalise_email(text),)
+
+
+def _phones(values: Sequence[object]) -> list[str]:
+    return list(normalise_phones([str(v) for v in values]))
 
 
 def _first(text: str) -> tuple[Any, ...]:
@@ -130,43 +127,58 @@ def _dob_parts(value: object) -> tuple[Any, ...]:
 _DOB_NAMES = ("dob", "dob_y", "dob_m", "dob_d", "dob_key")
 
 
-def _dobs(frame: pd.DataFrame) -> Part:
+def _dob_values(frame: pd.DataFrame) -> pd.Series:
     if "date_of_birth" not in frame.columns:
-        missing = _dob_parts(None)
-        return np.zeros(len(frame), dtype=np.intp), {
-            name: [value] for name, value in zip(_DOB_NAMES, missing, strict=True)
-        }
+        return pd.Series([None] * len(frame), dtype=object)
     raw = frame["date_of_birth"].reset_index(drop=True).astype(object)
-    raw = raw.where(raw.notna(), None)
-    try:
-        return _per_unique(raw, _dob_parts, _DOB_NAMES)
-    except ValueError:
-        for row, value in enumerate(raw, start=1):
-            try:
-                parse_date(value)
-            except ValueError as exc:
-                raise InputError(f"row {row}: date_of_birth: {exc}") from exc
-        raise
+    return raw.where(raw.notna(), None)
+
+
+def _check_dates(raw: pd.Series) -> None:
+    """Raise InputError naming the first row whose date of birth does not parse."""
+    for row, value in enumerate(raw, start=1):
+        try:
+            parse_date(value)
+        except ValueError as exc:
+            raise InputError(f"row {row}: date_of_birth: {exc}") from exc
+
+
+# Each input column, the normaliser of one distinct value and the features its tuple holds.
+_COLUMNS: tuple[tuple[str, RowFn, tuple[str, ...]], ...] = (
+    ("first_name", _first, ("fn", "fn_init", "fn_mid", "fn_mid_init", "fn_keys", "fn_sx")),
+    ("last_name", _last, ("ln", "ln_keys", "ln_sx")),
+    ("date_of_birth", _dob_parts, _DOB_NAMES),
+    ("postcode", _postcode, ("pc", "pc_sector", "pc_district", "pc_area")),
+    ("address", _address, ("addr", "addr_no", "addr_key")),
+    ("email", _email, ("email",)),
+)
 
 
 def _parts(frame: pd.DataFrame) -> list[Part]:
-    """Every input column normalised once per distinct value."""
+    """Every input column normalised once per distinct value (large frames on all cores)."""
     if "id" not in frame.columns:
         raise InputError("the person frame has no 'id' column")
-    first = ("fn", "fn_init", "fn_mid", "fn_mid_init", "fn_keys", "fn_sx")
-    return [
-        _per_unique(_text_column(frame, "first_name"), _first, first),
-        _per_unique(_text_column(frame, "last_name"), _last, ("ln", "ln_keys", "ln_sx")),
-        _dobs(frame),
-        _per_unique(
-            _text_column(frame, "postcode"),
-            _postcode,
-            ("pc", "pc_sector", "pc_district", "pc_area"),
-        ),
-        _per_unique(_text_column(frame, "address"), _address, ("addr", "addr_no", "addr_key")),
-        _per_unique(_text_column(frame, "email"), lambda v: (normalise_email(v),), ("email",)),
-        _per_unique_columnwise(_text_column(frame, "phone"), normalise_phones, "phone"),
+    dates = _dob_values(frame)
+    distinct = [
+        _distinct(dates if column == "date_of_birth" else _text_column(frame, column))
+        for column, _, _ in _COLUMNS
     ]
+    phone_codes, phones = _distinct(_text_column(frame, "phone"))
+    jobs = [
+        Job(uniques, fn, len(names))
+        for (_, fn, names), (_, uniques) in zip(_COLUMNS, distinct, strict=True)
+    ]
+    try:
+        results = run_jobs([*jobs, Job(phones, _phones, 1, columnwise=True)])
+    except ValueError:
+        _check_dates(dates)
+        raise
+    parts: list[Part] = [
+        (codes, dict(zip(names, columns, strict=True)))
+        for (_, _, names), (codes, _), columns in zip(_COLUMNS, distinct, results[:-1], strict=True)
+    ]
+    parts.append((phone_codes, {"phone": results[-1][0]}))
+    return parts
 
 
 _INT32 = ("dob_y", "dob_m", "dob_d")

@@ -1,7 +1,8 @@
 """Per-stage timings of a screening, for the benchmarks: wall and CPU seconds of each step.
 
 Off unless a caller asks (`record_stages`); `stage` then costs two clock reads. CPU time is
-the process's, so it counts DuckDB's threads and any helper process's time is not included.
+the process's, so it counts DuckDB's threads, plus what helper processes report through
+`note_helper_cpu` (the normalising pool's workers), which `process_time` cannot see.
 """
 
 from __future__ import annotations
@@ -12,6 +13,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _RECORD: ContextVar[dict[str, list[float]] | None] = ContextVar("vetline_stages", default=None)
+_HELPER_CPU = [0.0]  # CPU seconds of helper processes so far, in this process
+
+
+def note_helper_cpu(seconds: float) -> None:
+    """Count `seconds` of CPU spent for this process by helper processes."""
+    _HELPER_CPU[0] += seconds
+
+
+def cpu_time() -> float:
+    """This process's CPU seconds plus its helper processes' (as noted)."""
+    return time.process_time() + _HELPER_CPU[0]
 
 
 @contextmanager
@@ -21,13 +33,13 @@ def stage(name: str) -> Iterator[None]:
     if record is None:
         yield
         return
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_time()
     try:
         yield
     finally:
         total = record.setdefault(name, [0.0, 0.0])
         total[0] += time.perf_counter() - wall
-        total[1] += time.process_time() - cpu
+        total[1] += cpu_time() - cpu
 
 
 @contextmanager
