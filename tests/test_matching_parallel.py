@@ -85,3 +85,18 @@ def test_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("VETLINE_WORKERS", "many")
     with pytest.raises(ValueError, match="VETLINE_WORKERS"):
         parallel.workers()
+
+
+def test_a_pool_that_cannot_start_falls_back_to_one_core(
+    frames: list[pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_processes(size: int) -> None:
+        raise OSError("no processes here")
+
+    expected, _ = _single(frames[1], monkeypatch)
+    monkeypatch.setattr(parallel, "POOL_MIN_DISTINCT", 3)
+    monkeypatch.setattr(parallel, "_pool", no_processes)
+    monkeypatch.setenv("VETLINE_WORKERS", "2")
+    with pytest.warns(RuntimeWarning, match="one core"):
+        pooled = build_features(frames[1])
+    pd.testing.assert_frame_equal(pooled, expected)

@@ -27,8 +27,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -94,6 +96,21 @@ def run_jobs(jobs: Sequence[Job]) -> list[list[list[Any]]]:
     large = [i for i, job in enumerate(jobs) if len(job.values) > POOL_MIN_DISTINCT]
     if size <= 1 or not large:
         return [_run(job)[0] for job in jobs]
+    try:
+        return _pooled(jobs, large, size)
+    except (BrokenProcessPool, OSError) as exc:
+        # no processes to be had (a sandbox, an unguarded script whose workers failed):
+        # the same results, on one core
+        warnings.warn(
+            f"normalising on one core: the process pool failed ({exc!r}); "
+            "set VETLINE_WORKERS=1 to skip it",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return [_run(job)[0] for job in jobs]
+
+
+def _pooled(jobs: Sequence[Job], large: list[int], size: int) -> list[list[list[Any]]]:
     results: dict[int, list[list[Any]]] = {}
     helper_cpu = 0.0
     with _pool(size) as pool:
