@@ -34,7 +34,7 @@ from vetline.db.review import (
     Track,
 )
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
-from vetline.rulebook.evaluate import Evaluation, evaluate
+from vetline.rulebook.evaluate import Evaluation, evaluate, outcome_facts
 from vetline.rulebook.facts import Facts, HitFact
 from vetline.rulebook.model import Rulebook
 from vetline.rulebook.store import register
@@ -339,7 +339,7 @@ def decide_outcomes(
 ) -> OutcomeSummary:
     """Apply `rulebook` to the applications' stored hits and route each one (see module doc)."""
     now = now or utcnow()
-    record = register(session, rulebook, actor=actor)
+    rulebook_id = register(session, rulebook, actor=actor)
     summary = OutcomeSummary(rulebook=rulebook.label)
     counts: Counter[str] = Counter()
     register_checked = _register_checked(session)
@@ -364,20 +364,14 @@ def decide_outcomes(
                 summary.skipped += 1
                 continue
             ev = evaluate(rulebook, facts[app.id])
-            fact_json = facts[app.id].to_json()
-            fact_json["clause_results"] = [
-                {"clause_id": r.clause_id, "applies": r.applies, "note": r.note}
-                for r in ev.results
-                if r.applies or r.note
-            ]
             row = ScreeningOutcome(
                 application_id=app.id,
-                rulebook_id=record.id,
+                rulebook_id=rulebook_id,
                 rulebook_version=rulebook.label,
                 clause_ids=list(ev.clause_ids),
                 outcome=ev.outcome,
                 track=ev.track,
-                facts=fact_json,
+                facts=outcome_facts(facts[app.id], ev),
                 evidence_hit_ids=list(ev.evidence_hit_ids),
                 deadline_at=_carried_deadline(previous.get(app.id), ev)
                 or _deadline(ev, rulebook, now),
