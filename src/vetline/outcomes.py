@@ -305,10 +305,10 @@ def _route(
         due_at=respond_by,
         updated_at=now,
     )
-    session.add(case)
-    session.flush()
-    summary.cases_opened += 1
     app.status = ApplicationStatus.FIX_IT if admin else ApplicationStatus.REFERRED
+    session.add(case)
+    session.flush()  # the case's id; the application's new status goes in the same flush
+    summary.cases_opened += 1
     notices.issue(
         session,
         kind="fix_it" if admin else "referral",
@@ -391,8 +391,8 @@ def decide_outcomes(
                 summary.kept_open_case += held.open_case
                 summary.kept_human_decision += not held.open_case
             else:
+                app.updated_at = now  # first: flushed with the new status, one UPDATE
                 changed = _route(session, app, row, ev, rulebook, now, actor, summary)
-                app.updated_at = now
             counts[ev.outcome] += 1
             audit.record(
                 session,
