@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -160,3 +160,48 @@ def test_score_and_time_are_covered(session: Session) -> None:
     )
     session.commit()
     assert audit.verify(session).bad_event_id == events[0].id
+
+
+def _holds_chain_lock(session: Session) -> bool:
+    return bool(
+        session.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND objid = :k AND pid = pg_backend_pid()"
+            ),
+            {"k": audit._PG_LOCK_KEY},
+        )
+    )
+
+
+def test_deferred_events_are_chained_at_commit_in_their_order(db_url: str, engine: Engine) -> None:
+    with session_scope(engine) as s:
+        audit.record(s, actor="system", action="before", entity="t", entity_id=0)
+    with session_scope(engine) as s:
+        audit.defer_until_commit(s)
+        for i in range(1, 4):
+            audit.record(s, actor="system", action="x", entity="t", entity_id=i, after={"i": i})
+            s.flush()
+        if db_url.startswith("postgresql"):
+            assert not _holds_chain_lock(s)  # the lock waits for the commit
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 1
+    with session_scope(engine) as s:
+        assert audit.verify(s).ok
+        rows = s.execute(select(AuditEvent.seq, AuditEvent.entity_id).order_by(AuditEvent.seq))
+        assert [tuple(r) for r in rows] == [(1, "0"), (2, "1"), (3, "2"), (4, "3")]
+        audit.record(s, actor="system", action="after", entity="t", entity_id=5)  # not deferred
+    with session_scope(engine) as s:
+        assert audit.verify(s).ok and audit.head(s)[0] == 5
+
+
+def test_deferred_events_of_a_rolled_back_transaction_are_dropped(engine: Engine) -> None:
+    s = Session(engine)
+    audit.defer_until_commit(s)
+    audit.record(s, actor="system", action="x", entity="t", entity_id=1)
+    s.rollback()
+    audit.record(s, actor="system", action="y", entity="t", entity_id=2)
+    s.commit()
+    s.close()
+    with session_scope(engine) as s2:
+        assert [e.action for e in s2.scalars(select(AuditEvent))] == ["y"]
+        assert audit.verify(s2).ok

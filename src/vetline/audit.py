@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from vetline.db.review import AuditEvent
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 4_137_001  # advisory lock that serialises appends on PostgreSQL
 _HEAD_KEY = "vetline.audit.head"
+_PENDING_KEY = "vetline.audit.pending"
 
 
 def _canonical_json(value: Any) -> Any:
@@ -121,9 +123,7 @@ def record(
     at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (in the caller's transaction)."""
-    seq, prev = _head(session)
     event = AuditEvent(
-        seq=seq + 1,
         at=(at or utcnow()).astimezone(UTC),
         actor=actor,
         action=action,
@@ -135,12 +135,46 @@ def record(
         score=None if score is None else float(score),
         threshold=None if threshold is None else float(threshold),
         reason=reason,
-        prev_hash=prev,
     )
+    pending = session.info.get(_PENDING_KEY)
+    if pending is not None and pending[0] is session.get_transaction():
+        pending[1].append(event)  # chained by append_pending, just before commit
+    else:
+        _chain(session, event)
+    return event
+
+
+def _chain(session: Session, event: AuditEvent) -> None:
+    seq, prev = _head(session)
+    event.seq = seq + 1
+    event.prev_hash = prev
     event.hash = _hash_of(event)
     session.add(event)  # flushed with the caller's next flush: one round trip, not two
     session.info[_HEAD_KEY] = (session.get_transaction(), event.seq, event.hash)
-    return event
+
+
+def defer_until_commit(session: Session) -> None:
+    """Hold this transaction's events back and chain them in one go just before it commits.
+
+    Appending takes the chain's lock until commit (an advisory lock on PostgreSQL); taken at a
+    request's first event, it would serialise concurrent requests for most of their work. The
+    events keep the time and the order in which they were recorded; `seq` and the hashes are
+    set only when they are appended (so nothing in the transaction may read them before).
+    """
+    txn = session.get_transaction() or session.begin()
+    session.info[_PENDING_KEY] = (txn, [])
+
+
+def append_pending(session: Session) -> None:
+    """Chain the events held back by `defer_until_commit` (called before each commit)."""
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending is None or pending[0] is not session.get_transaction():
+        return
+    for event in pending[1]:
+        _chain(session, event)
+
+
+sa_event.listen(Session, "before_commit", append_pending)
 
 
 @dataclass(frozen=True)
@@ -196,4 +230,13 @@ def head(session: Session) -> tuple[int, str]:
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
-__all__ = ["GENESIS", "VerifyResult", "event_hash", "head", "record", "verify"]
+__all__ = [
+    "GENESIS",
+    "VerifyResult",
+    "append_pending",
+    "defer_until_commit",
+    "event_hash",
+    "head",
+    "record",
+    "verify",
+]

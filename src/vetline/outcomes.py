@@ -34,7 +34,7 @@ from vetline.db.review import (
     Track,
 )
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
-from vetline.rulebook.evaluate import Evaluation, evaluate
+from vetline.rulebook.evaluate import Evaluation, evaluate, outcome_facts
 from vetline.rulebook.facts import Facts, HitFact
 from vetline.rulebook.model import Rulebook
 from vetline.rulebook.store import register
@@ -305,10 +305,10 @@ def _route(
         due_at=respond_by,
         updated_at=now,
     )
-    session.add(case)
-    session.flush()
-    summary.cases_opened += 1
     app.status = ApplicationStatus.FIX_IT if admin else ApplicationStatus.REFERRED
+    session.add(case)
+    session.flush()  # the case's id; the application's new status goes in the same flush
+    summary.cases_opened += 1
     notices.issue(
         session,
         kind="fix_it" if admin else "referral",
@@ -339,7 +339,7 @@ def decide_outcomes(
 ) -> OutcomeSummary:
     """Apply `rulebook` to the applications' stored hits and route each one (see module doc)."""
     now = now or utcnow()
-    record = register(session, rulebook, actor=actor)
+    rulebook_id = register(session, rulebook, actor=actor)
     summary = OutcomeSummary(rulebook=rulebook.label)
     counts: Counter[str] = Counter()
     register_checked = _register_checked(session)
@@ -364,20 +364,14 @@ def decide_outcomes(
                 summary.skipped += 1
                 continue
             ev = evaluate(rulebook, facts[app.id])
-            fact_json = facts[app.id].to_json()
-            fact_json["clause_results"] = [
-                {"clause_id": r.clause_id, "applies": r.applies, "note": r.note}
-                for r in ev.results
-                if r.applies or r.note
-            ]
             row = ScreeningOutcome(
                 application_id=app.id,
-                rulebook_id=record.id,
+                rulebook_id=rulebook_id,
                 rulebook_version=rulebook.label,
                 clause_ids=list(ev.clause_ids),
                 outcome=ev.outcome,
                 track=ev.track,
-                facts=fact_json,
+                facts=outcome_facts(facts[app.id], ev),
                 evidence_hit_ids=list(ev.evidence_hit_ids),
                 deadline_at=_carried_deadline(previous.get(app.id), ev)
                 or _deadline(ev, rulebook, now),
@@ -397,8 +391,8 @@ def decide_outcomes(
                 summary.kept_open_case += held.open_case
                 summary.kept_human_decision += not held.open_case
             else:
+                app.updated_at = now  # first: flushed with the new status, one UPDATE
                 changed = _route(session, app, row, ev, rulebook, now, actor, summary)
-                app.updated_at = now
             counts[ev.outcome] += 1
             audit.record(
                 session,

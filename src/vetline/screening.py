@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Row, Select, exists, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
@@ -312,14 +312,21 @@ def record_screening(
     for start in range(0, len(hits), _CHUNK):
         session.execute(insert(Hit), hits[start : start + _CHUNK])
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        session.execute(
-            update(Application).where(Application.id.in_(chunk)).values(screened_at=now)
-        )
+        received = Application.status == ApplicationStatus.RECEIVED  # before this UPDATE
         session.execute(
             update(Application)
-            .where(Application.id.in_(chunk), Application.status == ApplicationStatus.RECEIVED)
-            .values(status=ApplicationStatus.SCREENED, updated_at=now)
+            .where(Application.id.in_(ids[start : start + _CHUNK]))
+            .values(
+                screened_at=now,
+                status=case(
+                    (received, literal(ApplicationStatus.SCREENED, Application.status.type)),
+                    else_=Application.status,
+                ),
+                updated_at=case(
+                    (received, literal(now, Application.updated_at.type)),
+                    else_=Application.updated_at,
+                ),
+            )
         )
     for hit in hits:
         summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1

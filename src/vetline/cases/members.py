@@ -172,7 +172,7 @@ def refer_members(
     ids = sorted(set(member_ids))
     if not ids:
         return out
-    record = register(session, rulebook, actor=actor)
+    rulebook_id = register(session, rulebook, actor=actor)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         members = list(
@@ -198,7 +198,14 @@ def refer_members(
                 out.already_judged += 1
             else:
                 opened = _open_case(
-                    session, member, ev, facts[member.id], rulebook, record.id, actor=actor, now=now
+                    session,
+                    member,
+                    ev,
+                    facts[member.id],
+                    rulebook,
+                    rulebook_id,
+                    actor=actor,
+                    now=now,
                 )
                 out.cases_opened += 1
                 out.case_ids.append(opened.id)

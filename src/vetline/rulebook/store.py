@@ -15,20 +15,23 @@ from vetline.rulebook.loader import parse_rulebook
 from vetline.rulebook.model import Rulebook
 
 
-def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> RulebookRecord:
-    """Store this rulebook version once; a changed text under the same version is refused."""
-    record = session.scalar(
-        select(RulebookRecord).where(
+def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> int:
+    """Store this rulebook version once and give its id; a changed text under it is refused.
+
+    Reads the stored version's id and hash only, not its text: it runs on every submission.
+    """
+    stored = session.execute(
+        select(RulebookRecord.id, RulebookRecord.sha256).where(
             RulebookRecord.name == rulebook.name, RulebookRecord.version == rulebook.version
         )
-    )
-    if record is not None:
-        if record.sha256 != rulebook.sha256:
+    ).first()
+    if stored is not None:
+        if stored.sha256 != rulebook.sha256:
             raise Conflict(
                 f"rulebook {rulebook.label} ({rulebook.source}) differs from the text already "
                 "applied under that version: give the changed rules a new version"
             )
-        return record
+        return int(stored.id)
     record = RulebookRecord(
         name=rulebook.name, version=rulebook.version, sha256=rulebook.sha256, body=rulebook.body
     )
@@ -43,7 +46,7 @@ def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> 
         after={"name": rulebook.name, "version": rulebook.version, "sha256": rulebook.sha256},
         rulebook_version=rulebook.label,
     )
-    return record
+    return record.id
 
 
 @lru_cache(maxsize=32)

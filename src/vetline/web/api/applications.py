@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from vetline import audit
 from vetline.db.people import Application
 from vetline.intake import import_applications
 from vetline.users import Permission, require
@@ -62,6 +63,7 @@ def submit_application(
 ) -> Response:
     """Submit one application; it is screened at once and the response gives its outcome."""
     require(user, Permission.WORK_CASES)
+    audit.defer_until_commit(session)  # the chain's lock only for the commit, not the screening
     row = body.model_dump(mode="json")
     with one_row_csv(row) as path:
         import_applications(session, path, actor=user.name)
