@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vetline import audit
@@ -19,24 +20,24 @@ def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> 
     """Store this rulebook version once and give its id; a changed text under it is refused.
 
     Reads the stored version's id and hash only, not its text: it runs on every submission.
+    Two first submissions under a new version may race to store it: the loser's insert
+    fails on the unique (name, version) inside a savepoint and it takes the winner's row.
     """
-    stored = session.execute(
-        select(RulebookRecord.id, RulebookRecord.sha256).where(
-            RulebookRecord.name == rulebook.name, RulebookRecord.version == rulebook.version
-        )
-    ).first()
+    stored = _stored(session, rulebook)
     if stored is not None:
-        if stored.sha256 != rulebook.sha256:
-            raise Conflict(
-                f"rulebook {rulebook.label} ({rulebook.source}) differs from the text already "
-                "applied under that version: give the changed rules a new version"
-            )
-        return int(stored.id)
+        return stored
     record = RulebookRecord(
         name=rulebook.name, version=rulebook.version, sha256=rulebook.sha256, body=rulebook.body
     )
-    session.add(record)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        stored = _stored(session, rulebook)
+        if stored is None:  # the conflict was not on (name, version): not ours to hide
+            raise
+        return stored
     audit.record(
         session,
         actor=actor,
@@ -47,6 +48,23 @@ def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> 
         rulebook_version=rulebook.label,
     )
     return record.id
+
+
+def _stored(session: Session, rulebook: Rulebook) -> int | None:
+    """The id stored under this rulebook's name and version, refusing a different text."""
+    stored = session.execute(
+        select(RulebookRecord.id, RulebookRecord.sha256).where(
+            RulebookRecord.name == rulebook.name, RulebookRecord.version == rulebook.version
+        )
+    ).first()
+    if stored is None:
+        return None
+    if stored.sha256 != rulebook.sha256:
+        raise Conflict(
+            f"rulebook {rulebook.label} ({rulebook.source}) differs from the text already "
+            "applied under that version: give the changed rules a new version"
+        )
+    return int(stored.id)
 
 
 @lru_cache(maxsize=32)
