@@ -389,6 +389,77 @@ def _members_file(session: Session, tmp_path: Path, n: int, **fields: str) -> No
     session.commit()
 
 
+def test_the_membership_is_screened_in_full_once_and_members_added_later_too(
+    session: Session, tmp_path: Path
+) -> None:
+    """Members imported before the first screening are back-filled against every list, not
+    only against what a later list version changes; a member a later import adds is
+    screened then; nobody is screened twice without a reason."""
+    make_users(session)
+    listed = HEADER + "X-8,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,Other Party\n"
+    _members_file(session, tmp_path, 1)
+    _version(session, tmp_path, listed, 1)
+    first = screen_and_decide(session, actor="test")
+    session.commit()
+    assert first.members_rescreened == 1 and first.members_new == 1
+    assert first.changed_member_hits == {LIST: 1}
+    member = session.scalars(select(Member).where(Member.external_id == "M-20")).one()
+    (hit,) = session.scalars(select(Hit).where(Hit.subject_member_id == member.id)).all()
+    assert hit.new_in_version is None and hit.superseded_at is None
+    (case,) = _member_cases(session)
+    assert case.member_id == member.id and case.evidence_hit_ids == [hit.id]
+    again = screen_and_decide(session, actor="test")
+    assert again.members_rescreened == 0 and again.member_cases == []
+
+    # a member added by a later import is screened against the whole list once
+    path = tmp_path / "members_added.csv"
+    path.write_text(
+        MEMBERS
+        + NOWAK.format(postcode="BD1 1AA", address="9 Other Street Bradford", email="", paid="")
+        + "M-21,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,2024-01-01,\n",
+        encoding="utf-8",
+    )
+    from vetline.intake import import_members
+
+    import_members(session, path)
+    session.commit()
+    added = screen_and_decide(session, actor="test")
+    session.commit()
+    assert added.members_new == 1 and added.changed_member_hits == {LIST: 1}
+    newcomer = session.scalars(select(Member).where(Member.external_id == "M-21")).one()
+    assert session.scalars(select(Hit).where(Hit.subject_member_id == newcomer.id)).one()
+    assert screen_and_decide(session, actor="test").members_rescreened == 0
+
+    # a new member and a new list version in one run: the member is screened in full once,
+    # the members screened before only against the added entry; no pair is found twice
+    _version(
+        session,
+        tmp_path,
+        listed + "X-9,Ada,Lovelace,1985-12-10,LS6 2BB,7 Cardigan Road Leeds,,Other Party\n",
+        2,
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "M-22,Ada,Lovelace,1985-12-10,LS6 2BB,7 Cardigan Road Leeds,,2025-01-01,\n",
+        encoding="utf-8",
+    )
+    import_members(session, path)
+    session.commit()
+    both = screen_and_decide(session, actor="test")
+    session.commit()
+    assert both.members_new == 1 and both.changed_member_hits == {LIST: 1}
+    # Ada is screened in full only: the list re-screen takes the members screened before
+    assert both.members_relisted.get(LIST, 0) == 0
+    ada = session.scalars(select(Member).where(Member.external_id == "M-22")).one()
+    pairs = session.execute(
+        select(Hit.subject_member_id, Hit.reference_entry_id).where(
+            Hit.subject_member_id.is_not(None), Hit.superseded_at.is_(None)
+        )
+    ).all()
+    assert len(pairs) == len(set(pairs)) == 3  # M-20 and M-21: X-8; M-22: X-9
+    assert sum(1 for m, _ in pairs if m == ada.id) == 1
+
+
 def test_a_member_whose_record_changes_is_screened_again(session: Session, tmp_path: Path) -> None:
     make_users(session)
     listed = HEADER + "X-8,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,Other Party\n"
@@ -396,20 +467,29 @@ def test_a_member_whose_record_changes_is_screened_again(session: Session, tmp_p
     _version(session, tmp_path, listed, 1)
     first = screen_and_decide(session, actor="test")
     session.commit()
-    assert first.members_rescreened == 0 and first.member_cases == []
+    # the first run screens the whole membership (the back-fill): same name and date of
+    # birth in another city is a hit for review, and the rulebook opens a case
+    assert first.members_rescreened == 1 and first.members_new == 1
     member = session.scalars(select(Member).where(Member.external_id == "M-20")).one()
-    assert session.scalars(select(Hit).where(Hit.subject_member_id == member.id)).all() == []
+    (before,) = session.scalars(select(Hit).where(Hit.subject_member_id == member.id)).all()
+    (case,) = _member_cases(session)
+    assert case.member_id == member.id and case.evidence_hit_ids == [before.id]
 
-    # the member moves to the listed address: the new record is screened, the case opens
+    # the member moves to the listed address: the new record is screened, the old record's
+    # hit is history, the new one is stronger, and the open case is not opened twice
     moved = {"postcode": "LS6 1AA", "address": "5 Hyde Park Road Leeds"}
     _members_file(session, tmp_path, 2, **moved)
     second = screen_and_decide(session, actor="test")
     session.commit()
-    assert second.members_rescreened == 1 and second.changed_member_hits == {LIST: 1}
-    (old,) = session.scalars(select(Hit).where(Hit.subject_member_id == member.id)).all()
-    assert old.band == "match" and old.superseded_at is None
-    (case,) = _member_cases(session)
-    assert case.member_id == member.id and case.evidence_hit_ids == [old.id]
+    assert second.members_rescreened == 1 and second.members_new == 0
+    assert second.changed_member_hits == {LIST: 1} and second.member_cases == []
+    session.refresh(before)
+    assert before.superseded_at is not None
+    old = session.scalars(
+        select(Hit).where(Hit.subject_member_id == member.id, Hit.superseded_at.is_(None))
+    ).one()
+    assert old.band == "match" and old.score > before.score
+    assert len(_member_cases(session)) == 1
     session.refresh(member)
     assert member.status == MemberStatus.CURRENT
 

@@ -228,7 +228,7 @@ def test_a_new_list_version_rescreens_earlier_applications(session: Session, sur
             ~Application.id.in_(
                 select(Hit.application_id)
                 .join(ReferenceList, Hit.list_id == ReferenceList.id)
-                .where(ReferenceList.kind != "register")
+                .where(ReferenceList.kind != "register", Hit.application_id.is_not(None))
             )
         )
         .limit(1)

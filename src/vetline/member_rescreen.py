@@ -1,16 +1,20 @@
-"""Re-screening members whose own record a re-import changed.
+"""Screening members in full: those never screened, and those whose own record changed.
 
 A member is screened against a list when the list gets a new version (vetline.rescreen), but
-their record can change too: a members CSV re-imported with a new surname, date of birth or
-address is a different record to compare. Such a member is screened again against every
-active list that can count against someone (not the register), scored as a full screening
-scores them; their earlier hits stay as history but are superseded, exactly as a re-screened
-application's are. What is found is flagged for people, never acted on (the rulebook may then
-open a case: vetline.cases.members).
+that covers only the entries the version changed. Two kinds of member need every active list
+that can count against someone (not the register), scored as a full screening scores them:
 
-Coverage: each run records the last `record_changes` row it has seen
-(`params.member_changes_upto`); before any member-change run, the changes made after the first
-screening run count (before that, nothing has been screened to redo).
+- **members never screened**: the membership as first imported (the back-fill, on the first
+  screening run) and every member a later members import adds. Coverage is an id cursor
+  (`params.members_upto` of these runs): member ids only grow, so those above it are new.
+- **members whose record changed**: a members CSV re-imported with a new surname, date of
+  birth or address is a different record to compare. Their earlier hits stay as history but
+  are superseded, exactly as a re-screened application's are. Coverage: each run records the
+  last `record_changes` row it has seen (`params.member_changes_upto`); before any such run,
+  the changes made after the first screening run count (before that, nothing was screened).
+
+What is found is flagged for people, never acted on (the rulebook may then open a case:
+vetline.cases.members).
 """
 
 from __future__ import annotations
@@ -28,19 +32,23 @@ from vetline.db.screening import Hit, HitTarget, ScreeningRun
 from vetline.rescreen import (
     MEMBER,
     MEMBER_LIST_KINDS,
+    MEMBER_RUN,
+    MEMBERS_UPTO,
     flag_member,
     full_screening_frame,
     live_entries,
+    members_screened_upto,
 )
 from vetline.screening import PERSON_FIELDS, hit_row, person_frame, person_select, plain_rows
 
-TRIGGER = "member-change"
+TRIGGER = MEMBER_RUN
 CURSOR = "member_changes_upto"
 
 
 @dataclass
 class MemberRescreen:
-    member_ids: set[int] = field(default_factory=set)  # members re-screened
+    member_ids: set[int] = field(default_factory=set)  # members screened (new and changed)
+    new_members: int = 0  # of those, members never screened before
     flagged: set[int] = field(default_factory=set)  # of those, members with a hit now
     hits_by_list: dict[str, int] = field(default_factory=dict)
 
@@ -80,19 +88,26 @@ def rescreen_changed_members(
     actor: str = "system",
     progress: Callable[[str], None] | None = None,
 ) -> MemberRescreen:
-    """Screen current members whose record changed against the active lists (see module doc)."""
+    """Screen current members never screened, or whose record changed, against the active
+    lists (see module doc)."""
     from vetline.matching import MODEL_VERSION, screen_frames
 
     out = MemberRescreen()
     changed, upto = pending_changes(session)
-    if not changed:
+    screened_upto = members_screened_upto(session)
+    newest = int(session.scalar(select(func.max(Member.id))) or 0)
+    if not changed and newest <= screened_upto:
         return out
     members = plain_rows(
         session,
         person_select(Member)
-        .where(Member.id.in_(sorted(changed)), Member.status == MemberStatus.CURRENT)
+        .where(
+            Member.id.in_(sorted(changed)) | (Member.id > screened_upto),
+            Member.status == MemberStatus.CURRENT,
+        )
         .order_by(Member.id),
     )
+    out.new_members = sum(1 for m in members if int(m.id) > screened_upto)
     lists = {
         lst.id: lst
         for lst in session.scalars(
@@ -101,8 +116,11 @@ def rescreen_changed_members(
             )
         )
     }
-    if progress:
-        progress(f"re-screening {len(members):,} members whose record changed")
+    if progress and members:
+        progress(
+            f"screening {len(members):,} members against the lists "
+            f"({out.new_members:,} never screened, the rest with a changed record)"
+        )
     now = utcnow()
     run = ScreeningRun(
         engine=engine,
@@ -111,13 +129,18 @@ def rescreen_changed_members(
         trigger=TRIGGER,
         applications=0,
         actor=actor,
-        params={CURSOR: upto, "members": len(members)},
+        params={
+            CURSOR: upto,
+            MEMBERS_UPTO: max(newest, screened_upto),
+            "members": len(members),
+            "new_members": out.new_members,
+        },
     )
     session.add(run)
     session.flush()
     ids = [int(m.id) for m in members]
     out.member_ids = set(ids)
-    if ids:  # the old record's hits no longer describe the member: history only
+    if ids:  # an old record's hits no longer describe the member: history only
         session.execute(
             update(Hit)
             .where(Hit.subject_member_id.in_(ids), Hit.superseded_at.is_(None))
@@ -171,7 +194,11 @@ def rescreen_changed_members(
             lists[int(row_["list_id"])],
             actor,
             threshold,
-            reason="a re-imported member record matches a reference list: for review",
+            reason=(
+                "a member never screened matches a reference list: for review"
+                if int(row_["subject_member_id"]) > screened_upto
+                else "a re-imported member record matches a reference list: for review"
+            ),
         )
     run.hits = len(rows)
     run.finished_at = utcnow()

@@ -24,8 +24,9 @@ its new content.
 
 Coverage — which version of each list the screened applications have been checked against —
 is read from the screening runs' params: intake runs record `list_versions`, list-version
-runs record `list_id` and `version`. Members are covered from the same runs: before the
-first screening run nothing is re-screened (see docs/matching.md).
+runs record `list_id` and `version`. Members are covered from the same runs, but only those
+already screened in full (`members_screened_upto`): a member imported since is screened
+against every active list by vetline.member_rescreen instead (see docs/matching.md).
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ from vetline.screening import (
 # electoral register is expected of a member, so it is not a hit to review.
 MEMBER_LIST_KINDS = frozenset(ListKind.ALL) - {ListKind.REGISTER}
 _CHUNK = 5_000
+MEMBER_RUN = "member-change"  # the trigger of vetline.member_rescreen's runs
 APP, MEMBER = "a", "m"  # id prefixes of the two kinds of subject in one frame
+# Member coverage: members with an id up to this have been screened against every active
+# list (ids only grow, so members imported later are the ones above it); recorded by the
+# member runs of vetline.member_rescreen.
+MEMBERS_UPTO = "members_upto"
 
 
 @dataclass
@@ -89,6 +95,14 @@ def covered_versions(session: Session) -> dict[int, int]:
         for list_id, version in pairs:
             covered[list_id] = max(covered.get(list_id, 0), version)
     return covered
+
+
+def members_screened_upto(session: Session) -> int:
+    """The highest member id screened in full against the active lists (0: none yet)."""
+    params: list[dict[str, Any]] = list(
+        session.scalars(select(ScreeningRun.params).where(ScreeningRun.trigger == MEMBER_RUN))
+    )
+    return max((int(p[MEMBERS_UPTO]) for p in params if MEMBERS_UPTO in p), default=0)
 
 
 def full_screening_frame(entries: Sequence[Any]) -> pd.DataFrame:
@@ -202,7 +216,8 @@ def rescreen_new_list_versions(
         .where(Application.status != ApplicationStatus.RECEIVED)
         .order_by(Application.id),
     )
-    if not covered and not apps:
+    members_upto = members_screened_upto(session)
+    if not covered and not apps and not members_upto:
         return summary  # nothing has been screened yet: the first screening covers everything
     lists = list(
         session.scalars(
@@ -218,7 +233,10 @@ def rescreen_new_list_versions(
     members = (
         plain_rows(
             session,
-            person_select(Member).where(Member.status == MemberStatus.CURRENT).order_by(Member.id),
+            # members above the cursor are screened in full next (vetline.member_rescreen)
+            person_select(Member)
+            .where(Member.status == MemberStatus.CURRENT, Member.id <= members_upto)
+            .order_by(Member.id),
         )
         if member_lists
         else []

@@ -58,8 +58,10 @@ class ScreeningSummary:
     # list name -> [version covered before, version now] for the lists re-screened
     relisted_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
     rulebook: str | None = None
-    # members a re-import changed, screened again (vetline.member_rescreen): their hits by list
+    # members screened in full (vetline.member_rescreen): never screened before (the first
+    # run's back-fill, members a later import added) or changed by a re-import; hits by list
     members_rescreened: int = 0
+    members_new: int = 0
     changed_member_hits: dict[str, int] = field(default_factory=dict)
     # cases opened on members whose new hits the rulebook refers (vetline.cases.members)
     member_cases: list[int] = field(default_factory=list)
@@ -378,6 +380,7 @@ def screen_and_decide(
         covers_lists=True,
     )
     summary.members_rescreened = len(changed_members.member_ids)
+    summary.members_new = changed_members.new_members
     summary.changed_member_hits = changed_members.hits_by_list
     summary.relisted = relisted.hits_by_list
     summary.members_relisted = relisted.member_hits_by_list

@@ -26,9 +26,10 @@ def print_relisted(summary: ScreeningSummary) -> None:
             )
     if summary.members_rescreened:
         found = sum(summary.changed_member_hits.values())
+        again = summary.members_rescreened - summary.members_new
         console.print(
-            f"members whose record changed, screened again: {summary.members_rescreened:,} "
-            f"({found:,} hits flagged for review)"
+            f"members screened against the lists: {summary.members_new:,} never screened "
+            f"before, {again:,} whose record changed ({found:,} hits flagged for review)"
         )
     if summary.member_cases:
         console.print(
