@@ -5,8 +5,9 @@
 
 Loads the synth directory once into a SQLite base database (members, applications, the four
 reference lists) and records that every application has been screened against version 1 of
-each list. (Shortcut: the first screening of 128k applications is bench_speed.py's subject,
-not this one's; here only the coverage it would leave behind is written.) Then, on a copy:
+each list, and that the membership has been screened in full. (Shortcut: the first screening of
+128k applications is bench_speed.py's subject, not this one's; here only the coverage it would
+leave behind is written.) Then, on a copy:
 version 2 of the party-members list with `--changed` entries added or changed (half new rows
 copying applicants' and current members' details, half existing rows with a new address),
 imported and re-screened by `vetline.rescreen`. Prints each phase's time, the people affected,
@@ -27,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 T0 = time.perf_counter()
@@ -58,10 +59,11 @@ def party_list(directory: Path, work: Path) -> Path:
 def build_base(directory: Path, url: str, work: Path) -> None:
     from vetline.db import get_engine
     from vetline.db.base import utcnow
-    from vetline.db.people import Application, ApplicationStatus, ReferenceList
+    from vetline.db.people import Application, ApplicationStatus, Member, ReferenceList
     from vetline.db.screening import ScreeningRun
     from vetline.demo import DEMO_LISTS
     from vetline.intake import import_applications, import_members, import_reference
+    from vetline.rescreen import MEMBER_RUN, MEMBERS_UPTO
 
     engine = get_engine(url)
     with sessionmaker(bind=engine)() as session:
@@ -90,6 +92,19 @@ def build_base(directory: Path, url: str, work: Path) -> None:
                 review_threshold=0.05,
                 actor="bench",
                 params={"list_versions": {str(k): v for k, v in versions.items()}},
+                finished_at=now,
+            )
+        )
+        # and that the membership has been screened in full (vetline.member_rescreen)
+        newest = session.scalar(select(func.max(Member.id))) or 0
+        session.add(
+            ScreeningRun(
+                engine="duckdb",
+                model_version="bench",
+                review_threshold=0.05,
+                actor="bench",
+                trigger=MEMBER_RUN,
+                params={MEMBERS_UPTO: int(newest), "member_changes_upto": 0},
                 finished_at=now,
             )
         )
