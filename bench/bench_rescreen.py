@@ -1,7 +1,7 @@
 """Re-screen when a reference list gets a new version: the changed entries against everyone.
 
     nice .venv/bin/python bench/bench_rescreen.py /tmp/vetline-bench/big \
-        [--base /tmp/vetline-bench/rescreen-base.db] [--changed 500] [--compare]
+        [--base /tmp/vetline-bench/rescreen-base.db] [--changed 500] [--compare] [--backfill]
 
 Loads the synth directory once into a SQLite base database (members, applications, the four
 reference lists) and records that every application has been screened against version 1 of
@@ -14,6 +14,9 @@ imported and re-screened by `vetline.rescreen`. Prints each phase's time, the pe
 hits on applications and members, and peak memory. `--compare` also times what re-screening
 did before: every screened application against the whole list (members not screened at all);
 `--compare-full` the full re-screen the increment equals (everyone against every list).
+`--backfill` instead times the first screen-run's back-fill of the membership: every current
+member screened in full against the lists that can count against a member
+(vetline.member_rescreen).
 """
 
 from __future__ import annotations
@@ -151,6 +154,30 @@ def version_two(directory: Path, session: Session, changed: int, out: Path) -> P
     return out
 
 
+def backfill(session: Session) -> None:
+    """The first screen-run's back-fill: every current member against the lists, in full."""
+    from sqlalchemy import delete
+
+    from vetline.db.screening import ScreeningRun
+    from vetline.member_rescreen import rescreen_changed_members
+    from vetline.rescreen import MEMBER_RUN
+
+    session.execute(delete(ScreeningRun).where(ScreeningRun.trigger == MEMBER_RUN))
+    session.commit()
+    t, c = time.perf_counter(), time.process_time()
+    out = rescreen_changed_members(
+        session, engine="duckdb", threshold=0.05, actor="bench", progress=say
+    )
+    session.commit()
+    took, cpu = time.perf_counter() - t, time.process_time() - c
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    say(
+        f"BACK-FILL {took:.1f}s wall, {cpu:.1f}s CPU (this process): {len(out.member_ids):,} "
+        f"members screened ({out.new_members:,} never before), {len(out.flagged):,} with hits "
+        f"{out.hits_by_list}; peak RSS {peak:.2f} GB; load {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("directory", type=Path)
@@ -158,6 +185,7 @@ def main() -> None:
     ap.add_argument("--changed", type=int, default=500)
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--compare-full", action="store_true")
+    ap.add_argument("--backfill", action="store_true")
     args = ap.parse_args()
     os.environ.setdefault("VETLINE_DATA_DIR", str(args.base.parent / "rescreen-data"))
     if not args.base.exists():
@@ -181,6 +209,10 @@ def main() -> None:
             "entries": session.scalar(select(func.count()).select_from(ReferenceEntry)),
         }
         say(f"working copy: {counts}")
+        if args.backfill:
+            backfill(session)
+            engine.dispose()
+            return
         v2 = version_two(args.directory, session, args.changed, work.with_name("party_v2.csv"))
         t = time.perf_counter()
         imported = import_reference(
