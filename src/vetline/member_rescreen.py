@@ -42,6 +42,7 @@ from vetline.rescreen import (
 from vetline.screening import PERSON_FIELDS, hit_row, person_frame, person_select, plain_rows
 
 TRIGGER = MEMBER_RUN
+_CHUNK = 5_000
 CURSOR = "member_changes_upto"
 
 
@@ -98,15 +99,15 @@ def rescreen_changed_members(
     newest = int(session.scalar(select(func.max(Member.id))) or 0)
     if not changed and newest <= screened_upto:
         return out
-    members = plain_rows(
-        session,
-        person_select(Member)
-        .where(
-            Member.id.in_(sorted(changed)) | (Member.id > screened_upto),
-            Member.status == MemberStatus.CURRENT,
-        )
-        .order_by(Member.id),
-    )
+    # in chunks: a back-fill or a big re-import is hundreds of thousands of ids, beyond what
+    # one statement may bind (SQLite: 32,766)
+    current = Member.status == MemberStatus.CURRENT
+    fresh = plain_rows(session, person_select(Member).where(current, Member.id > screened_upto))
+    older = sorted(i for i in changed if i <= screened_upto)
+    for k in range(0, len(older), _CHUNK):
+        chunk = older[k : k + _CHUNK]
+        fresh += plain_rows(session, person_select(Member).where(current, Member.id.in_(chunk)))
+    members = sorted(fresh, key=lambda m: int(m.id))
     out.new_members = sum(1 for m in members if int(m.id) > screened_upto)
     lists = {
         lst.id: lst
@@ -140,10 +141,13 @@ def rescreen_changed_members(
     session.flush()
     ids = [int(m.id) for m in members]
     out.member_ids = set(ids)
-    if ids:  # an old record's hits no longer describe the member: history only
+    # an old record's hits no longer describe the member: history only (members never
+    # screened have none)
+    redone = [i for i in ids if i <= screened_upto]
+    for k in range(0, len(redone), _CHUNK):
         session.execute(
             update(Hit)
-            .where(Hit.subject_member_id.in_(ids), Hit.superseded_at.is_(None))
+            .where(Hit.subject_member_id.in_(redone[k : k + _CHUNK]), Hit.superseded_at.is_(None))
             .values(superseded_at=now)
         )
     entries = live_entries(session, names_only_except=set(lists)) if members and lists else []
