@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/train_model.py --seeds 101 102 103 --febrl --version 1.1
 
-(model 1.2: see docs/matching.md for the command it was trained with)
+(models 1.2 and 1.3: see docs/matching.md for the commands they were trained with)
 
 Training seeds must differ from the evaluation seeds used by bench_matching.py (default 7),
 so the quality figures are measured on data the weights never saw.

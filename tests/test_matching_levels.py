@@ -83,7 +83,10 @@ def test_last_name_levels(changes: dict[str, object], expected: str) -> None:
         ("01/02/1980", "exact"),
         ("1980-01-02", "day/month swapped"),
         ("1980-02-11", "two of day, month, year agree"),
+        ("1981-02-11", "one or two digits differ"),  # year and day: one digit each
+        ("1981-12-01", "one or two digits differ"),  # year and month: one digit each
         ("1975-06-30", "different"),
+        ("1950-02-10", "different"),  # a generation older: three digits
         (None, "missing"),
     ],
 )

@@ -8,6 +8,7 @@ day/month swaps, shared postcodes and addresses, e-mail and phone variants.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -96,11 +97,25 @@ def _variant(base: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
             out[field] = _person(data)[field]
     if data.draw(st.integers(0, 9)) == 0:
         out["first_name"], out["last_name"] = out["last_name"], out["first_name"]
+    if out["date_of_birth"] and data.draw(st.integers(0, 4)) == 0:  # digits typed wrongly
+        out["date_of_birth"] = _digit_typo(out["date_of_birth"], data)
     if out["date_of_birth"] and data.draw(st.integers(0, 9)) == 0:  # day and month swapped
         y, m, d = out["date_of_birth"].split("-")
         if int(d) <= 12:
             out["date_of_birth"] = f"{y}-{d}-{m}"
     return out
+
+
+def _digit_typo(date: str, data: st.DataObject) -> str:
+    """`date` (YYYY-MM-DD) with one to three of its eight digits replaced, if still a date."""
+    digits = list(date.replace("-", ""))
+    for i in data.draw(st.sets(st.integers(0, 7), min_size=1, max_size=3)):
+        digits[i] = data.draw(st.sampled_from("0123456789"))
+    y, m, d = int("".join(digits[:4])), int("".join(digits[4:6])), int("".join(digits[6:]))
+    try:
+        return dt.date(y, m, d).isoformat() if y >= 1900 else date
+    except ValueError:
+        return date
 
 
 def _sql_levels(left: dict[str, Any], rights: list[dict[str, Any]], prefilter: bool) -> Any:
@@ -148,6 +163,20 @@ def test_python_levels_equal_the_sql_on_near_and_random_pairs(data: st.DataObjec
     for r in rights:
         r["name_n"] = data.draw(st.integers(1, 40))
     _assert_same(left, rights)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data(), st.dates(dt.date(1900, 1, 1), dt.date(2010, 12, 31)))
+def test_python_date_of_birth_levels_equal_the_sql(data: st.DataObject, date: dt.date) -> None:
+    """Every date-of-birth level, "one or two digits differ" and "different" included: a date
+    against itself, a digit typo of it, its day/month swap and an arbitrary other date."""
+    base = {"first_name": "Ann", "last_name": "Smith", "date_of_birth": date.isoformat()}
+    other = data.draw(st.dates(dt.date(1900, 1, 1), dt.date(2010, 12, 31)))
+    dates = [date.isoformat(), _digit_typo(date.isoformat(), data), other.isoformat()]
+    if date.day <= 12:
+        dates.append(f"{date.year}-{date.day:02d}-{date.month:02d}")
+    rights = [applicant_features({**base, "date_of_birth": d}) for d in dates]
+    _assert_same(applicant_features(base), rights)
 
 
 @settings(max_examples=100, deadline=None)

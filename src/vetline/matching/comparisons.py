@@ -98,18 +98,46 @@ LAST_NAME = Field(
       ELSE 7 END""",
 )
 
+# The date of birth as the eight digits YYYYMMDD: how many of them differ. Written with
+# arithmetic so DuckDB and Spark run it alike (floor of a division is exact at this size).
+DOB_DIGITS = (
+    ("dob_y", 1000),
+    ("dob_y", 100),
+    ("dob_y", 10),
+    ("dob_y", 1),
+    ("dob_m", 10),
+    ("dob_m", 1),
+    ("dob_d", 10),
+    ("dob_d", 1),
+)
+_DIGITS_DIFFER = "\n            + ".join(
+    f"CASE WHEN floor(l.{c} / {k}) % 10 <> floor(r.{c} / {k}) % 10 THEN 1 ELSE 0 END"
+    for c, k in DOB_DIGITS
+)
+
+# "different" is split (model 1.3): a date with at most two of its eight digits wrong (a typo
+# across day and month, or month and year: 1980-01-12 / 1981-01-13) from one that differs
+# wholly (someone else's date: a father and son of one name, a namesake).
 DATE_OF_BIRTH = Field(
     "date_of_birth",
     "date of birth",
-    ("missing", "exact", "day/month swapped", "two of day, month, year agree", "different"),
-    """CASE
+    (
+        "missing",
+        "exact",
+        "day/month swapped",
+        "two of day, month, year agree",
+        "one or two digits differ",
+        "different",
+    ),
+    f"""CASE
       WHEN l.dob_y IS NULL OR r.dob_y IS NULL THEN 0
       WHEN l.dob_y = r.dob_y AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d THEN 1
       WHEN l.dob_y = r.dob_y AND l.dob_m = r.dob_d AND l.dob_d = r.dob_m THEN 2
       WHEN (CASE WHEN l.dob_y = r.dob_y THEN 1 ELSE 0 END
             + CASE WHEN l.dob_m = r.dob_m THEN 1 ELSE 0 END
             + CASE WHEN l.dob_d = r.dob_d THEN 1 ELSE 0 END) = 2 THEN 3
-      ELSE 4 END""",
+      WHEN ({_DIGITS_DIFFER}) <= 2 THEN 4
+      ELSE 5 END""",
 )
 
 # the same address: equal, or the same house number and street word ("Flat 5, 49 Parry Road,

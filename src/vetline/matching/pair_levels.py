@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from vetline.matching.comparisons import FIELDS
+from vetline.matching.comparisons import DOB_DIGITS, FIELDS
 from vetline.matching.features import FEATURE_COLUMNS
 from vetline.matching.model import PAIR_FLOOR_BITS, Model, shipped_model
 
@@ -118,7 +118,9 @@ def date_of_birth(l: Mapping[str, Any], r: Mapping[str, Any]) -> int:
         return 2
     if (ly == ry) + _eq(lm, rm) + _eq(ld, rd) == 2:
         return 3
-    return 4
+    sides = {"dob_y": (ly, ry), "dob_m": (lm, rm), "dob_d": (ld, rd)}
+    differ = sum((sides[c][0] // k) % 10 != (sides[c][1] // k) % 10 for c, k in DOB_DIGITS)
+    return 4 if differ <= 2 else 5
 
 
 def _same_address(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool:

@@ -77,7 +77,8 @@ ORDER: dict[str, tuple[tuple[str, str], ...]] = {
         ("exact", "day/month swapped"),
         ("exact", "two of day, month, year agree"),
         ("day/month swapped", "different"),
-        ("two of day, month, year agree", "different"),
+        ("two of day, month, year agree", "one or two digits differ"),
+        ("one or two digits differ", "different"),
         ("missing", "different"),
     ),
     "address": (
