@@ -127,6 +127,17 @@ def main() -> None:
     cpu = sorted(r[0] * 1000 for r in runs)
     wall = sorted(r[3] * 1000 for r in runs)
     statuses = collections.Counter(r[2] for r in runs)
+    for label, group in (
+        ("without hits", [r for r in runs if not r[1]]),
+        ("with hits", [r for r in runs if r[1]]),
+    ):
+        if group:
+            g = sorted(r[0] * 1000 for r in group)
+            w = sorted(r[3] * 1000 for r in group)
+            print(
+                f"  {len(group)} {label}: CPU p50 {g[len(g) // 2]:.1f} ms, "
+                f"p95 {g[int(len(g) * 0.95)]:.1f} ms; wall p50 {w[len(w) // 2]:.1f} ms"
+            )
     if args.statements:
         print("\n".join(last))
         print("database wait per submission by statement:")

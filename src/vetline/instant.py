@@ -414,7 +414,8 @@ def screen_one_application(
         others=[{"id": str(c.id), **{f: getattr(c, f) for f in PERSON_FIELDS}} for c in candidates],
         threshold=threshold,
     )
-    found_rows = [row for part in parts for row in part.itertuples(index=False)]
+    # (no itertuples over the usual empty frames: it costs more than the rest of this loop)
+    found_rows = [row for part in parts if len(part) for row in part.itertuples(index=False)]
     entry_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("e")]
     member_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("m")]
     entries = {}
@@ -476,7 +477,7 @@ def screen_one_application(
                     member_id=key,
                 )
             )
-    for row in doubles.itertuples(index=False):
+    for row in doubles.itertuples(index=False) if len(doubles) else ():
         other = int(row.right_id)  # the applicant is the left record of every pair
         hits.append(
             hit_row(

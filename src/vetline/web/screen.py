@@ -25,6 +25,12 @@ def _rulebook(name: str) -> Rulebook:
 def screen_now(session: Session, application: Application, *, actor: str, rulebook: str) -> None:
     """Screen `application` now and route it by `rulebook`, in the caller's transaction."""
     screen_one_application(session, application, actor=actor)
-    decide_outcomes(session, [application.id], rulebook=_rulebook(rulebook), actor=actor)
+    decide_outcomes(
+        session,
+        [application.id],
+        rulebook=_rulebook(rulebook),
+        actor=actor,
+        applications=[application],
+    )
     session.flush()
     session.refresh(application)
