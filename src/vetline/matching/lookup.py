@@ -1,13 +1,13 @@
 """One applicant against a stored reference index, in memory: blocking keys -> row positions.
 
 `SingleIndex.load(directory)` reads a `ReferenceIndex` directory once (features, records and
-one sorted hash array per blocking key) and keeps it in memory. Screening one applicant is
-then a handful of binary searches, the candidate rows taken by position, their level codes
-(the level SQL of vetline.matching.comparisons; for a handful of pairs its Python mirror,
-vetline.matching.pair_levels, else on a persistent in-memory DuckDB connection per thread),
-and `score_levels` scores them. The lookups
-only have to find a superset of the blocked rows (the rules' SQL drops the rest), so the hits
-are exactly those of `screen_frames` against the whole reference.
+one sorted hash array per blocking key) and keeps it in memory. Screening one applicant
+(vetline.matching.single) is then a handful of binary searches, the candidate rows taken by
+position, their level codes (the level SQL of vetline.matching.comparisons; for a handful of
+pairs its Python mirror, vetline.matching.pair_levels, else on a persistent in-memory DuckDB
+connection per thread), and `score_levels` scores them. The lookups only have to find a
+superset of the blocked rows (the rules' SQL drops the rest), so the hits are exactly those
+of `screen_frames` against the whole reference.
 
 A `Delta` (records added since the index was built, records removed from it) is screened
 together with the index, with name counts and one-person-one-entry competition taken over
