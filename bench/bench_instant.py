@@ -33,7 +33,7 @@ from bench_web import ensure_database, prepare
 from vetline import instant
 from vetline.db import get_engine, session_scope
 from vetline.db.people import Application, ApplicationStatus
-from vetline.matching import lookup
+from vetline.matching import single
 
 TIMES: dict[str, list[float]] = defaultdict(list)
 CPU: dict[str, list[float]] = defaultdict(list)
@@ -103,7 +103,7 @@ def main() -> None:
         "whole screen_one_application": (instant, "screen_one_application"),
         "index state check (lists, members)": (instant, "reference_index"),
         "double sign-ups: candidates (SQL)": (instant, "_duplicate_candidates"),
-        "comparison: lists+members+doubles": (lookup, "screen_single"),
+        "comparison: lists+members+doubles": (single, "screen_single"),
         "record_screening (store hits)": (instant, "record_screening"),
     }
     for name, (module, attr) in parts.items():

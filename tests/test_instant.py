@@ -71,6 +71,46 @@ def test_instant_hits_equal_the_batch(session: Session, surge: Path) -> None:
     session.commit()
 
 
+def test_without_the_register_most_applicants_match_nothing_as_in_the_batch(
+    session: Session, surge: Path
+) -> None:
+    """As in bench/bench_web.py's database (no electoral register): most applicants match
+    nothing, and the single-applicant path answers them without scoring
+    (vetline.matching.single.may_score); each application, given as the row the caller
+    loaded (the API's submit path), gets exactly the batch's hits."""
+    from vetline.demo import DEMO_LISTS
+    from vetline.intake import import_applications
+
+    import_members(session, surge / "members.csv")
+    for file_name, name, kind, source, licence in DEMO_LISTS:
+        if kind != ListKind.REGISTER:
+            import_reference(
+                session,
+                surge / "reference" / file_name,
+                list_name=name,
+                kind=kind,
+                source=source,
+                licence=licence,
+            )
+    import_applications(session, surge / "applications.csv")
+    session.commit()
+    ids = list(session.scalars(select(Application.id).order_by(Application.id)))[::4]
+    run = screen_applications(session, application_ids=ids)
+    batch: dict[int, set[tuple[object, ...]]] = {i: set() for i in ids}
+    for hit in session.scalars(select(Hit).where(Hit.run_id == run.run_id)):
+        batch[hit.application_id].add(_key(hit))
+    assert sum(1 for found in batch.values() if not found) > len(ids) / 2
+    assert sum(1 for found in batch.values() if found) >= 10
+    for app_id in ids:
+        app = session.get_one(Application, app_id)
+        summary = screen_one_application(session, app)
+        instant = {
+            _key(h) for h in session.scalars(select(Hit).where(Hit.run_id == summary.run_id))
+        }
+        assert instant == batch[app_id], app_id
+    session.rollback()
+
+
 def test_instant_screening_with_no_lists_or_members(session: Session) -> None:
     from datetime import UTC, datetime
 

@@ -208,7 +208,7 @@ def test_double_sign_ups_with_the_single_applicant_equal_dedupe_frame(
     """`screen_single(..., others=)` finds the pairs `dedupe_frame` finds between the applicant
     and the others (blocking either way round, names counted in the frame, no competition)."""
     from vetline.matching import dedupe_frame
-    from vetline.matching.lookup import screen_single
+    from vetline.matching.single import screen_single
 
     applicants, _reference = synth_frames
     frame = applicants.reset_index(drop=True)

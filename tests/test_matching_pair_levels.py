@@ -229,19 +229,19 @@ def test_screen_single_gives_the_same_hits_through_python_or_sql(
 ) -> None:
     """Above PYTHON_LEVELS_MAX_PAIRS the single-applicant path asks DuckDB; same hits."""
     from test_matching_index import APPLICANTS, REFERENCE, _rows
-    from vetline.matching import lookup
+    from vetline.matching import lookup, single
     from vetline.matching.index import ReferenceIndex
 
     ReferenceIndex.build(REFERENCE, tmp_path / "idx").close()
     index = lookup.SingleIndex.load(tmp_path / "idx")
     others = APPLICANTS.iloc[1:].reset_index(drop=True)
     by_python = [
-        [_rows(h) for h in lookup.screen_single(r, [index], others=others, threshold=0.0)]
+        [_rows(h) for h in single.screen_single(r, [index], others=others, threshold=0.0)]
         for r in APPLICANTS.to_dict("records")
     ]
-    monkeypatch.setattr(lookup, "PYTHON_LEVELS_MAX_PAIRS", 0)
+    monkeypatch.setattr(single, "PYTHON_LEVELS_MAX_PAIRS", 0)
     by_sql = [
-        [_rows(h) for h in lookup.screen_single(r, [index], others=others, threshold=0.0)]
+        [_rows(h) for h in single.screen_single(r, [index], others=others, threshold=0.0)]
         for r in APPLICANTS.to_dict("records")
     ]
     assert by_python == by_sql

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
@@ -79,15 +79,26 @@ def _source(session: Session, part: str) -> dict[str, Any]:
     Members change only through imports (vetline.intake), so the newest members import is
     a cheap stand-in for counting and scanning 600,000 rows on every submission.
     """
+    return _sources(session)[part]
+
+
+def _sources(session: Session) -> dict[str, dict[str, Any]]:
+    """`_source` of both parts, in one statement (a submission asks for both)."""
     from vetline.matching import MODEL_VERSION
 
-    if part == "lists":
-        rows = session.execute(
-            select(ReferenceList.id, ReferenceList.version).where(ReferenceList.active)
-        ).all()
-        return {"model": MODEL_VERSION, "lists": {str(k): v for k, v in sorted(rows)}}
-    last = session.scalar(select(func.max(Import.id)).where(Import.kind == "members"))
-    return {"model": MODEL_VERSION, "members": last}
+    lists = select(
+        literal("lists").label("part"), ReferenceList.id.label("key"), ReferenceList.version
+    ).where(ReferenceList.active)
+    members = select(literal("members"), literal(None, Integer), func.max(Import.id)).where(
+        Import.kind == "members"
+    )
+    rows = session.execute(union_all(lists, members)).all()
+    found = sorted((key, version) for part, key, version in rows if part == "lists")
+    last = next(version for part, _key, version in rows if part == "members")
+    return {
+        "lists": {"model": MODEL_VERSION, "lists": {str(k): v for k, v in found}},
+        "members": {"model": MODEL_VERSION, "members": last},
+    }
 
 
 def _directory(session: Session) -> Path:
@@ -216,7 +227,7 @@ def _delta(session: Session, part: str, base: dict[str, Any], now: dict[str, Any
     return Delta(frame, removed_ids=frozenset(removed), removed_lists=gone)
 
 
-def reference_index(session: Session, part: str) -> Any:
+def reference_index(session: Session, part: str, now: dict[str, Any] | None = None) -> Any:
     """The index of the active lists' entries (`lists`) or of the members (`members`) as they
     are now, held in memory (vetline.matching.lookup.SingleIndex).
 
@@ -224,10 +235,10 @@ def reference_index(session: Session, part: str) -> Any:
     the records it is compared with. When a list or the membership changed since the index
     was built, the index is screened with a delta of what changed (the same hits), and a new
     index is built in the background; only the very first index is built while the
-    caller waits. Call under `_SCREEN`.
+    caller waits. `now`: `_source(session, part)` if the caller has it. Call under `_SCREEN`.
     """
     folder = _directory(session) / part
-    now = _source(session, part)
+    now = _source(session, part) if now is None else now
     key = str(folder)
     held = start = _OPEN.get(key)
     if held is not None and held.source == now:
@@ -344,23 +355,31 @@ def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
 
 
 def screen_one_application(
-    session: Session, application_id: int, *, actor: str = "system", threshold: float | None = None
+    session: Session,
+    application: int | Application,
+    *,
+    actor: str = "system",
+    threshold: float | None = None,
 ) -> ScreeningSummary:
-    """Screen one stored application now, in the caller's transaction; store its hits."""
+    """Screen one stored application (its id, or the row the caller loaded in this
+    transaction: not read again) now, in the caller's transaction; store its hits."""
     from vetline.matching import MODEL_VERSION
-    from vetline.matching.lookup import screen_single
+    from vetline.matching.single import screen_single
 
     settings = get_settings()
     threshold = settings.review_threshold if threshold is None else threshold
-    rows = plain_rows(
-        session,
-        person_select(Application, Application.status).where(Application.id == application_id),
-    )
-    if not rows:
-        raise NotFound(f"no application with id {application_id}")
-    app = rows[0]
+    app: Any = application
+    if not isinstance(application, Application):
+        rows = plain_rows(
+            session,
+            person_select(Application, Application.status).where(Application.id == application),
+        )
+        if not rows:
+            raise NotFound(f"no application with id {application}")
+        app = rows[0]
+    sources = _sources(session)
     with _SCREEN:
-        indexes = {part: reference_index(session, part) for part in ("lists", "members")}
+        indexes = {part: reference_index(session, part, sources[part]) for part in sources}
     run = ScreeningRun(
         engine="index",
         model_version=MODEL_VERSION,
@@ -392,31 +411,36 @@ def screen_one_application(
     *parts, doubles = screen_single(
         {"id": str(app.id), **record},
         list(indexes.values()),
-        others=person_frame("", candidates),
+        others=[{"id": str(c.id), **{f: getattr(c, f) for f in PERSON_FIELDS}} for c in candidates],
         threshold=threshold,
     )
-    found_rows = [row for part in parts for row in part.itertuples(index=False)]
+    # (no itertuples over the usual empty frames: it costs more than the rest of this loop)
+    found_rows = [row for part in parts if len(part) for row in part.itertuples(index=False)]
     entry_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("e")]
     member_ids = [int(r.right_id[1:]) for r in found_rows if str(r.right_id).startswith("m")]
-    entries = {
-        e.id: e
-        for e in session.execute(
-            select(
-                ReferenceEntry.id,
-                ReferenceEntry.list_id,
-                ReferenceEntry.content_hash,
-                ReferenceList.version,
-                ReferenceList.name,
+    entries = {}
+    if entry_ids:  # most applicants match no list entry and no member: no query then
+        entries = {
+            e.id: e
+            for e in session.execute(
+                select(
+                    ReferenceEntry.id,
+                    ReferenceEntry.list_id,
+                    ReferenceEntry.content_hash,
+                    ReferenceList.version,
+                    ReferenceList.name,
+                )
+                .join(ReferenceList, ReferenceList.id == ReferenceEntry.list_id)
+                .where(ReferenceEntry.id.in_(entry_ids))
             )
-            .join(ReferenceList, ReferenceList.id == ReferenceEntry.list_id)
-            .where(ReferenceEntry.id.in_(entry_ids))
+        }
+    members: dict[int, str] = {}
+    if member_ids:
+        members = dict(
+            session.execute(
+                select(Member.id, Member.content_hash).where(Member.id.in_(member_ids))
+            ).all()
         )
-    }
-    members = dict(
-        session.execute(
-            select(Member.id, Member.content_hash).where(Member.id.in_(member_ids))
-        ).all()
-    )
     for row in found_rows:
         kind, key = str(row.right_id)[0], int(str(row.right_id)[1:])
         if kind == "e" and key in entries:
@@ -453,7 +477,7 @@ def screen_one_application(
                     member_id=key,
                 )
             )
-    for row in doubles.itertuples(index=False):
+    for row in doubles.itertuples(index=False) if len(doubles) else ():
         other = int(row.right_id)  # the applicant is the left record of every pair
         hits.append(
             hit_row(

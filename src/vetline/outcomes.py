@@ -336,8 +336,13 @@ def decide_outcomes(
     rulebook: Rulebook,
     actor: str = "system",
     now: datetime | None = None,
+    applications: Sequence[Application] | None = None,
 ) -> OutcomeSummary:
-    """Apply `rulebook` to the applications' stored hits and route each one (see module doc)."""
+    """Apply `rulebook` to the applications' stored hits and route each one (see module doc).
+
+    `applications`: the rows of `application_ids` if the caller has them loaded in this
+    session (the submit path), so they are not read again.
+    """
     now = now or utcnow()
     rulebook_id = register(session, rulebook, actor=actor)
     summary = OutcomeSummary(rulebook=rulebook.label)
@@ -346,7 +351,11 @@ def decide_outcomes(
     ids = list(dict.fromkeys(application_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        apps = list(session.scalars(select(Application).where(Application.id.in_(chunk))))
+        loaded = {a.id: a for a in applications or ()}
+        if all(i in loaded for i in chunk):
+            apps = [loaded[i] for i in chunk]
+        else:
+            apps = list(session.scalars(select(Application).where(Application.id.in_(chunk))))
         people = _human_state(session, chunk, rulebook)
         previous = {
             o.application_id: o
@@ -357,7 +366,6 @@ def decide_outcomes(
             )
         }
         facts = build_facts(session, apps, register_checked=register_checked)
-        thresholds = _thresholds(session, chunk)
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         for app in sorted(apps, key=lambda a: a.id):
             if app.status == ApplicationStatus.WITHDRAWN:
@@ -381,6 +389,9 @@ def decide_outcomes(
             session.add(row)
             rows.append((app, ev, row))
         session.flush()  # one round trip for the chunk's outcome rows
+        # the runs' thresholds of the evidence hits (none at all: the usual submission)
+        evidence = any(ev.evidence_hit_ids for _app, ev, _row in rows)
+        thresholds = _thresholds(session, chunk) if evidence else {}
         for app, ev, row in rows:
             before = app.status
             changed: dict[str, object] = {}

@@ -1,13 +1,13 @@
 """One applicant against a stored reference index, in memory: blocking keys -> row positions.
 
 `SingleIndex.load(directory)` reads a `ReferenceIndex` directory once (features, records and
-one sorted hash array per blocking key) and keeps it in memory. Screening one applicant is
-then a handful of binary searches, the candidate rows taken by position, their level codes
-(the level SQL of vetline.matching.comparisons; for a handful of pairs its Python mirror,
-vetline.matching.pair_levels, else on a persistent in-memory DuckDB connection per thread),
-and `score_levels` scores them. The lookups
-only have to find a superset of the blocked rows (the rules' SQL drops the rest), so the hits
-are exactly those of `screen_frames` against the whole reference.
+one sorted hash array per blocking key) and keeps it in memory. Screening one applicant
+(vetline.matching.single) is then a handful of binary searches, the candidate rows taken by
+position, their level codes (the level SQL of vetline.matching.comparisons; for a handful of
+pairs its Python mirror, vetline.matching.pair_levels, else on a persistent in-memory DuckDB
+connection per thread), and `score_levels` scores them. The lookups only have to find a
+superset of the blocked rows (the rules' SQL drops the rest), so the hits are exactly those
+of `screen_frames` against the whole reference.
 
 A `Delta` (records added since the index was built, records removed from it) is screened
 together with the index, with name counts and one-person-one-entry competition taken over
@@ -32,11 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vetline.errors import InputError, NotFound
-from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, score_levels
+from vetline.matching.api import LIST_COLUMN
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.blocking import key_views
-from vetline.matching.comparisons import FIELDS
-from vetline.matching.engine_duckdb import levels_query
 from vetline.matching.features import build_features
 from vetline.people import normalise_email, normalise_phone
 
@@ -167,6 +165,8 @@ def _hashes(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> np.ndarray:
 
 
 def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, str):  # the usual values: never NA (pd.isna is slow)
+        return value
     try:
         return None if pd.isna(value) else value
     except (TypeError, ValueError):  # list-like values are not NA
@@ -406,162 +406,6 @@ class SingleIndex:
     ) -> pd.DataFrame:
         """Hits of one applicant (person fields; `id` optional), as `screen_frames` gives them
         against the whole reference (with the delta applied)."""
+        from vetline.matching.single import screen_single
+
         return screen_single(record, [self], threshold=threshold)[0]
-
-
-_PERSON = ("first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone")
-
-
-def _plain(value: Any) -> Any:
-    """None for a missing value (None, NaN, NaT, NA), else the value (cheaper than pd.isna)."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    return None if isinstance(value, float) and value != value else value
-
-
-def _person_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The person fields `applicant_features` reads, as a hashable key (missing: None)."""
-    return tuple(_plain(record.get(name)) for name in _PERSON)
-
-
-@lru_cache(maxsize=16_384)
-def _other_features(
-    person: tuple[Any, ...],
-) -> tuple[dict[str, Any], frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
-    """Features, blocking keys and right-hand keys of another applicant's person fields.
-
-    The same earlier applications are candidate double sign-ups of many submissions (they
-    share a postcode, a surname, a date of birth), so their features are kept: a pure function
-    of the fields. Callers copy the dict before changing it.
-    """
-    f = applicant_features(dict(zip(_PERSON, person, strict=True)))
-    return f, frozenset(applicant_keys(f)), frozenset(_reverse_keys(f))
-
-
-def _reverse_keys(f: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """The keys under which a record is filed on the right-hand side of the rules.
-
-    Every blocking rule comes with its mirror image (tests check this on synthetic data), so
-    a record's right-hand keys are its own applicant keys with each rule mirrored.
-    """
-    mirror = {"lv": "ln_fn", "ln_fn": "lv", "ln_init": "ln_init1", "ln_init1": "ln_init"}
-    out = set()
-    for table, key in applicant_keys(f):
-        if table == "ln_fn_whole":  # filed as (surname, first name); looked up swapped
-            first, last = key.split(SEP)
-            out.add((table, f"{last}{SEP}{first}"))
-        else:
-            out.add((mirror.get(table, table), key))
-    return out
-
-
-# Up to this many pairs the level codes are computed in Python (vetline.matching.pair_levels,
-# well under a millisecond for a few dozen); beyond it DuckDB's per-pair speed wins over its
-# fixed ~13 ms of planning.
-PYTHON_LEVELS_MAX_PAIRS = 1_000
-
-
-def pair_levels(
-    applicant: Mapping[str, Any], parts: Sequence[pa.Table | list[dict[str, Any]]]
-) -> pd.DataFrame:
-    """`levels_query()`'s rows for the applicant (l = 0) against the feature rows of `parts`
-    (tables or lists of rows) in order (r = position), computed in Python for a handful of
-    pairs, else by DuckDB."""
-    from vetline.matching import pair_levels as py
-
-    n = sum(len(p) for p in parts)
-    if n <= PYTHON_LEVELS_MAX_PAIRS:
-        rows = [r for p in parts for r in (p if isinstance(p, list) else p.to_pylist())]
-        if py.usable(rows):
-            return py.levels_frame(applicant, rows)
-    schema = feature_schema()
-    tables = [pa.Table.from_pylist(p, schema=schema) if isinstance(p, list) else p for p in parts]
-    allr = pa.concat_tables([t.cast(schema) for t in tables])
-    allr = allr.set_column(0, "idx", pa.array(np.arange(n, dtype=np.int64)))
-    con = _connection()
-    con.register("L", pa.Table.from_pylist([applicant], schema=schema))
-    con.register("R", allr)
-    con.register(
-        "pairs", pa.table({"l": np.zeros(n, dtype=np.int64), "r": np.arange(n, dtype=np.int64)})
-    )
-    try:
-        return con.execute(levels_query()).df()
-    finally:
-        for name in ("L", "R", "pairs"):
-            con.unregister(name)
-
-
-def screen_single(
-    record: Mapping[str, Any],
-    indexes: Sequence[SingleIndex],
-    *,
-    others: pd.DataFrame | None = None,
-    threshold: float = REVIEW_THRESHOLD,
-) -> list[pd.DataFrame]:
-    """Screen one applicant against several indexes, and for double sign-ups against
-    `others` (a person frame), with one level query for all of them.
-
-    Returns the hits against each index (as `screen_frames` against that index's reference),
-    then, if `others` is given, the hits `dedupe_frame` finds between the applicant and
-    `others` in a frame of the applicant followed by `others` (applicant's `id` from
-    `record`, else "applicant").
-    """
-    applicant = applicant_features(record)
-    wanted = applicant_keys(applicant)
-    con = _connection()
-    hashes = _hashes(con, [k for _t, k in wanted])
-    found = [index._matches(wanted, hashes) for index in indexes]
-    tables: list[pa.Table | list[dict[str, Any]]] = [cand for cand, _right in found]
-    other_rows: list[int] = []
-    if others is not None and len(others):
-        # dedupe_frame's view: features of the applicant and the others as one frame, names
-        # counted in it; a pair is compared when a blocking rule holds either way round
-        known = [_other_features(_person_key(r)) for r in others.to_dict("records")]
-        names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
-        for f, _keys, _back in known:
-            names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
-        mine, back = set(wanted), _reverse_keys(applicant)
-        paired = []
-        for i, (f, keys, reverse) in enumerate(known):
-            if not mine.isdisjoint(reverse) or not back.isdisjoint(keys):
-                other_rows.append(i)
-                paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
-        tables.append(paired)
-    sizes = [len(t) for t in tables]
-    out: list[pd.DataFrame] = [pd.DataFrame(columns=HIT_COLUMNS) for _ in range(len(indexes))]
-    if others is not None:
-        out.append(pd.DataFrame(columns=HIT_COLUMNS))
-    if not sum(sizes):
-        return out
-    # every row found satisfies a blocking rule: each is one pair (applicant, row)
-    levels = pair_levels(applicant, tables)
-    for field_ in FIELDS:
-        levels[field_.name] = levels[field_.name].astype(np.int8)
-    left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
-    # one scoring for every part (its fixed cost dominates): right rows carry their part in
-    # id and list, so each part's records compete only among themselves, as in their own call
-    rights = []
-    for k, (_cand, right) in enumerate(found):
-        frame = right.to_pandas()
-        lists = frame[LIST_COLUMN].astype(str) if LIST_COLUMN in frame.columns else ""
-        rights.append(
-            frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}" + lists)
-        )
-    if other_rows and others is not None:
-        k = len(found)
-        frame = others.iloc[other_rows]
-        rights.append(frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}"))
-    right_all = pd.concat([r for r in rights if len(r)], ignore_index=True)
-    levels["r_list"] = right_all[LIST_COLUMN].to_numpy()[levels["r"].to_numpy()]
-    if other_rows and others is not None:
-        # as dedupe_frame: the other records sharing the name, and no competition
-        doubles = levels["r"].to_numpy() >= sum(sizes[: len(found)])
-        levels.loc[doubles, "r_name_n"] = (levels.loc[doubles, "r_name_n"] - 1).clip(lower=1)
-        levels.loc[doubles, "r_compete"] = False
-    hits = score_levels(levels, left, right_all, threshold=threshold)
-    split = [str(i).split(SEP, 1) for i in hits["right_id"]]
-    part = np.asarray([int(p) for p, _i in split], dtype=np.int64)
-    hits["right_id"] = [i for _p, i in split]
-    for k in range(len(out)):
-        out[k] = hits[part == k].reset_index(drop=True)
-    return out

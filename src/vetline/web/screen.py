@@ -24,7 +24,13 @@ def _rulebook(name: str) -> Rulebook:
 
 def screen_now(session: Session, application: Application, *, actor: str, rulebook: str) -> None:
     """Screen `application` now and route it by `rulebook`, in the caller's transaction."""
-    screen_one_application(session, application.id, actor=actor)
-    decide_outcomes(session, [application.id], rulebook=_rulebook(rulebook), actor=actor)
+    screen_one_application(session, application, actor=actor)
+    decide_outcomes(
+        session,
+        [application.id],
+        rulebook=_rulebook(rulebook),
+        actor=actor,
+        applications=[application],
+    )
     session.flush()
     session.refresh(application)
