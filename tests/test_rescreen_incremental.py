@@ -430,3 +430,29 @@ def test_a_member_hit_is_no_evidence_in_an_application_case(session: Session) ->
             reason="not the same person at all",
             cleared_hit_ids=[on_member.id],
         )
+
+
+def test_the_membership_back_fill_in_slices_finds_what_one_call_finds(
+    surge: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The back-fill screens the membership in slices to bound memory; entries compete per
+    member and names are counted on the lists' side, so the hits are the same."""
+    import vetline.member_rescreen
+    from vetline.db import get_engine, session_scope
+
+    found = []
+    for n, size in enumerate((100_000, 97)):  # one call; 1,500 members in slices of 97
+        monkeypatch.setattr(vetline.member_rescreen, "_SLICE", size)
+        url = f"sqlite:///{tmp_path / f'slices{n}.db'}"
+        with session_scope(get_engine(url)) as s:
+            _load(s, surge)
+            found.append(
+                sorted(
+                    s.execute(
+                        select(
+                            Hit.subject_member_id, Hit.reference_entry_id, Hit.score, Hit.band
+                        ).where(Hit.subject_member_id.is_not(None))
+                    ).all()
+                )
+            )
+    assert found[0] and found[0] == found[1]

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,8 @@ from vetline.rescreen import (
 from vetline.screening import PERSON_FIELDS, hit_row, person_frame, person_select, plain_rows
 
 TRIGGER = MEMBER_RUN
-_CHUNK = 5_000
+_CHUNK = 5_000  # ids bound in one statement
+_SLICE = 100_000  # members screened in one call
 CURSOR = "member_changes_upto"
 
 
@@ -154,11 +156,21 @@ def rescreen_changed_members(
     rows: list[dict[str, Any]] = []
     if entries:
         by_id = {int(e.id): e for e in entries}
-        found = screen_frames(
-            person_frame(MEMBER, members),
-            full_screening_frame(entries),
-            threshold=threshold,
-            engine=engine,
+        right = full_screening_frame(entries)
+        # a back-fill is the whole membership: in slices, so the pairs of one slice at a time
+        # are held (the scores are the same: entries compete per member, and a name's
+        # frequency is counted on the lists' side)
+        found = pd.concat(
+            [
+                screen_frames(
+                    person_frame(MEMBER, members[k : k + _SLICE]),
+                    right,
+                    threshold=threshold,
+                    engine=engine,
+                )
+                for k in range(0, len(members), _SLICE)
+            ],
+            ignore_index=True,
         )
         subjects = {int(m.id): m for m in members}
         for row in found.itertuples(index=False):
