@@ -26,7 +26,7 @@ from vetline.errors import InputError, PermissionDenied
 from vetline.intake import import_reference
 from vetline.member_hits import member_hits
 from vetline.rulebook import load_rulebook
-from vetline.screening import screen_and_decide
+from vetline.screening import ScreeningSummary, screen_and_decide
 
 LIST = "others"
 HEADER = "id,first_name,last_name,date_of_birth,postcode,address,email,party\n"
@@ -415,16 +415,23 @@ def test_the_membership_is_screened_in_full_once_and_members_added_later_too(
     path = tmp_path / "members_added.csv"
     path.write_text(
         MEMBERS
-        + NOWAK.format(postcode="BD1 1AA", address="9 Other Street Bradford", email="", paid="")
-        + "M-21,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,2024-01-01,\n",
+        + NOWAK.format(postcode="BD1 1AA", address="9 Other Street Bradford", email="", paid=""),
         encoding="utf-8",
     )
-    from vetline.intake import import_members
 
-    import_members(session, path)
-    session.commit()
-    added = screen_and_decide(session, actor="test")
-    session.commit()
+    def add_member_and_screen(row: str) -> ScreeningSummary:
+        from vetline.intake import import_members
+
+        path.write_text(path.read_text(encoding="utf-8") + row, encoding="utf-8")
+        import_members(session, path)
+        session.commit()
+        summary = screen_and_decide(session, actor="test")
+        session.commit()
+        return summary
+
+    added = add_member_and_screen(
+        "M-21,Tomasz,Nowak,1979-02-14,LS6 1AA,5 Hyde Park Road Leeds,,2024-01-01,\n"
+    )
     assert added.members_new == 1 and added.changed_member_hits == {LIST: 1}
     newcomer = session.scalars(select(Member).where(Member.external_id == "M-21")).one()
     assert session.scalars(select(Hit).where(Hit.subject_member_id == newcomer.id)).one()
@@ -438,15 +445,9 @@ def test_the_membership_is_screened_in_full_once_and_members_added_later_too(
         listed + "X-9,Ada,Lovelace,1985-12-10,LS6 2BB,7 Cardigan Road Leeds,,Other Party\n",
         2,
     )
-    path.write_text(
-        path.read_text(encoding="utf-8")
-        + "M-22,Ada,Lovelace,1985-12-10,LS6 2BB,7 Cardigan Road Leeds,,2025-01-01,\n",
-        encoding="utf-8",
+    both = add_member_and_screen(
+        "M-22,Ada,Lovelace,1985-12-10,LS6 2BB,7 Cardigan Road Leeds,,2025-01-01,\n"
     )
-    import_members(session, path)
-    session.commit()
-    both = screen_and_decide(session, actor="test")
-    session.commit()
     assert both.members_new == 1 and both.changed_member_hits == {LIST: 1}
     # Ada is screened in full only: the list re-screen takes the members screened before
     assert both.members_relisted.get(LIST, 0) == 0

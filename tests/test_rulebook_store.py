@@ -16,6 +16,15 @@ from vetline.rulebook.model import Rulebook
 from vetline.rulebook.store import register
 
 
+def _stored_once(s: Session) -> bool:
+    """One stored version, one audit event saying so."""
+    stored = s.scalar(select(func.count()).select_from(RulebookRecord))
+    events = s.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "rulebook.register")
+    )
+    return stored == events == 1
+
+
 def _rulebook() -> Rulebook:
     return load_rulebook(DEFAULT_RULEBOOK)
 
@@ -31,13 +40,7 @@ def test_a_version_is_stored_once_and_a_changed_text_is_refused(engine: Engine) 
     with make.begin() as s, pytest.raises(Conflict, match="give the changed rules a new version"):
         register(s, changed)
     with make() as s:
-        assert s.scalar(select(func.count()).select_from(RulebookRecord)) == 1
-        events = s.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == "rulebook.register")
-        )
-        assert events == 1
+        assert _stored_once(s)
 
 
 @pytest.mark.postgres
@@ -70,10 +73,4 @@ def test_two_first_submissions_racing_store_the_version_once(pg_url: str) -> Non
     assert "error" not in result, result.get("error")
     assert result["id"] == first_id
     with make() as s:
-        assert s.scalar(select(func.count()).select_from(RulebookRecord)) == 1
-        events = s.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == "rulebook.register")
-        )
-        assert events == 1
+        assert _stored_once(s)
