@@ -254,7 +254,8 @@ def compare_registered(
     (and, with `text_lists`, the L_text / R_text views and their macros; with `name_pairs`
     and `text_lists`, L and R have `fn_id` and `ln_id`: see "Name pairs")."""
     with stage("blocking"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
+        pairs = candidate_pairs_sql(dedupe=dedupe, packed=True)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {pairs}")
     name_pairs = name_pairs and text_lists
     with stage("levels"):
         if name_pairs:
