@@ -258,8 +258,8 @@ def explain_pairs(
     counts, bits = name_counts.tolist(), name_bits.tolist()
     comp, rivals, only = competition.tolist(), competitors.tolist(), name_only.tolist()
     explanations: list[list[dict[str, Any]]] = []
-    for i in range(n):
-        items = [d for d in (column[i] for column in fields) if d is not None]
+    for i, row in enumerate(zip(*fields, strict=True)):
+        items = [d for d in row if d is not None]
         count, name_bit = int(counts[i]), float(bits[i])
         if count > 1 and abs(name_bit) >= 0.005:
             items.append(
