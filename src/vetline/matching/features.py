@@ -13,6 +13,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vetline.errors import InputError
 from vetline.matching.parallel import Job, RowFn, run_jobs, warm_up
@@ -257,12 +258,17 @@ def _table(n: int, parts: list[Part]) -> pa.Table:
     for codes, tables in parts:
         rows = pa.array(codes)
         for name, values in tables.items():
-            columns[name] = pa.array(values, type=pa.int32() if name in _INT32 else None).take(rows)
+            distinct = pa.array(values, type=pa.int32() if name in _INT32 else None)
+            columns[name] = distinct.take(rows)
             if name in ("dob", "pc", "addr", "email", "phone"):
+                # per distinct value: given (a date; text other than "", None counting as
+                # given, as `v != ""` does), column-wise
                 given = (
-                    [v is not None for v in values] if name == "dob" else [v != "" for v in values]
+                    distinct.is_valid()
+                    if name == "dob"
+                    else pc.fill_null(pc.not_equal(distinct, ""), True)
                 )
-                found[name] = np.asarray(given, dtype=bool)[codes]
+                found[name] = given.to_numpy(zero_copy_only=False).astype(bool)[codes]
             if name in ("fn", "ln"):
                 ids[name] = pd.factorize(np.asarray(values, dtype=object))[0][codes].astype(
                     np.int64
