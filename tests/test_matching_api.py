@@ -307,8 +307,8 @@ def test_stages_are_timed_only_when_recorded() -> None:
         timed = screen_frames(left, right, threshold=0.0)
     pd.testing.assert_frame_equal(plain, timed)
     assert list(stages) == [
-        "normalise left",
-        "normalise right",
+        "normalise left+right",
+        "list codes",
         "to DuckDB",
         "blocking",
         "levels",
@@ -319,3 +319,57 @@ def test_stages_are_timed_only_when_recorded() -> None:
     with record_stages() as nothing:
         pass
     assert nothing == {}
+
+
+@pytest.mark.parametrize("per_address_table", [True, False])
+def test_explanations_of_many_pairs_equal_those_of_each_pair(per_address_table: bool) -> None:
+    """`explain_pairs` (what screening uses) gives `explain_pair`'s list for every pair: all
+    level codes, equal and differing values, swapped names, rounding edges, competition."""
+    import dataclasses
+
+    import numpy as np
+
+    from vetline.matching.comparisons import FIELDS
+    from vetline.matching.explain import explain_pair, explain_pairs
+
+    model = shipped_model()
+    if not per_address_table:
+        model = dataclasses.replace(model, address_without_dob=None)
+    rng = np.random.default_rng(5)
+    n = 3000
+    codes = np.column_stack([rng.integers(0, len(f.levels), n) for f in FIELDS]).astype(np.int8)
+    values = ["", "Bob", "Robert", "1980-02-01", "12 High St, S11 8YE", "x@y.org"]
+    left = {f.name: [str(rng.choice(values)) for _ in range(n)] for f in FIELDS}
+    right = {
+        name: [v if rng.random() < 0.5 else str(rng.choice(values)) for v in column]
+        for name, column in left.items()
+    }
+    name_only = rng.random(n) < 0.2
+    counts = rng.integers(1, 4, n)
+    bits = rng.choice([0.0, -0.004, -0.005, -0.3674, -1.005, -2.125], n)
+    competition = rng.choice([0.0, -0.0049, -0.005, -0.125, -3.335], n)
+    rivals = rng.integers(0, 3, n)
+    many = explain_pairs(
+        model,
+        codes,
+        name_only,
+        left,
+        right,
+        name_counts=counts,
+        name_bits=bits,
+        competition=competition,
+        competitors=rivals,
+    )
+    for i in range(n):
+        one = explain_pair(
+            model,
+            codes[i].tolist(),
+            bool(name_only[i]),
+            {name: column[i] for name, column in left.items()},
+            {name: column[i] for name, column in right.items()},
+            name_count=int(counts[i]),
+            name_bits=float(bits[i]),
+            competition=float(competition[i]),
+            competitors=int(rivals[i]),
+        )
+        assert many[i] == one

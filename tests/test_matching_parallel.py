@@ -11,7 +11,7 @@ import pytest
 
 from vetline.errors import InputError
 from vetline.matching import parallel, stages
-from vetline.matching.features import build_feature_table, build_features
+from vetline.matching.features import build_feature_table, build_feature_tables, build_features
 from vetline.synth import generate
 
 PERSON = ["id", "first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone"]
@@ -53,6 +53,23 @@ def test_pooled_features_equal_single_process_features(
         assert stages.cpu_time() - time.process_time() > before  # workers ran
         pd.testing.assert_frame_equal(pooled, expected)
         assert build_feature_table(frame).equals(expected_table)
+
+
+def test_frames_normalised_together_equal_each_alone(
+    frames: list[pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sides of a screening share one pool (`build_feature_tables`): each table equals
+    the frame's own, an empty frame included."""
+    expected = [_single(frame, monkeypatch)[1] for frame in frames]
+    monkeypatch.setattr(parallel, "POOL_MIN_DISTINCT", 3)
+    monkeypatch.setenv("VETLINE_WORKERS", "2")
+    empty = frames[0].iloc[:0]
+    tables = build_feature_tables([frames[0], empty, *frames[1:]])
+    assert len(tables) == len(frames) + 1
+    assert tables[1].num_rows == 0
+    assert tables[1].equals(build_feature_table(empty))
+    for got, want in zip([tables[0], *tables[2:]], expected, strict=True):
+        assert got.equals(want)
 
 
 def test_a_bad_date_in_a_pooled_frame_names_its_row(

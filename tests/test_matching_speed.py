@@ -101,6 +101,7 @@ def test_blocking_yields_the_pairs_of_the_plain_rules(
     expected = _pairs(left, right, plain)
     assert len(expected) > 500
     assert _pairs(left, right, candidate_pairs_sql(dedupe=dedupe)) == expected
+    assert _pairs(left, right, candidate_pairs_sql(dedupe=dedupe, packed=True)) == expected
 
 
 def _rows(hits: pd.DataFrame) -> list[tuple[str, str, float, str, str]]:
@@ -243,3 +244,36 @@ def test_feature_table_is_the_features_as_arrow(synth: dict[str, pd.DataFrame]) 
         got = build_feature_table(frame)
         assert got.schema == expected.schema.remove_metadata()
         assert got.equals(expected.replace_schema_metadata(None))
+
+
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_name_pair_tests_once_per_pair_of_names_give_the_levels_in_line(
+    synth: dict[str, pd.DataFrame], dedupe: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DuckDB batch tests each distinct pair of names once (`_name_pairs`): every pair
+    gets the level codes the level SQL gives with the tests in line."""
+    from vetline.matching import engine_duckdb
+
+    left = build_features(synth["applications"])
+    right = None if dedupe else build_features(synth["members"])
+    calls: list[int] = []
+    real = engine_duckdb._name_pairs
+
+    def counted(*args: object) -> None:
+        calls.append(1)
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_duckdb, "_name_pairs", counted)
+    by_names = engine_duckdb.compare(left, right, dedupe=dedupe, prefilter=False)
+    assert calls == [1]
+    monkeypatch.setattr(engine_duckdb, "_with_name_ids", lambda *a: None)
+    in_line = engine_duckdb.compare(left, right, dedupe=dedupe, prefilter=False)
+    assert calls == [1]
+    key = ["l", "r"]
+    by_names = by_names.sort_values(key, ignore_index=True)
+    in_line = in_line.sort_values(key, ignore_index=True)
+    assert len(in_line) > 500
+    pd.testing.assert_frame_equal(by_names, in_line)
+    # name levels that rest on the tests occur (nickname, typo, shared part)
+    assert {5, 6} <= set(in_line["first_name"])
+    assert {3, 4} <= set(in_line["last_name"])

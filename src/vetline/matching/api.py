@@ -15,8 +15,9 @@ from vetline.matching.engines import (
     LIST_CODE,
     compare_levels,
     features_for,
+    features_for_both,
 )
-from vetline.matching.explain import explain_pair, shown_columns
+from vetline.matching.explain import explain_pairs, shown_columns
 from vetline.matching.model import (
     Model,
     competition_bits,
@@ -131,27 +132,21 @@ def _explained(
     lpos = levels["l"].to_numpy()
     rpos = levels["r"].to_numpy()
     lshown, rshown = shown_columns(left, lpos), shown_columns(right, rpos)
-    names = list(lshown)
-    lrec = [dict(zip(names, v, strict=True)) for v in zip(*lshown.values(), strict=True)]
-    rrec = [dict(zip(names, v, strict=True)) for v in zip(*rshown.values(), strict=True)]
     codes = levels[[f.name for f in FIELDS]].to_numpy()
     name_counts = (
         levels["r_name_n"].to_numpy() if "r_name_n" in levels.columns else np.ones(len(levels))
     )
-    explanations = [
-        explain_pair(
-            model,
-            codes[i].tolist(),
-            bool(name_only[i]),
-            lrec[i],
-            rrec[i],
-            name_count=int(name_counts[i]),
-            name_bits=float(name_bits[i]),
-            competition=float(competition[i]),
-            competitors=int(rivals[i]),
-        )
-        for i in range(len(levels))
-    ]
+    explanations = explain_pairs(
+        model,
+        codes,
+        name_only,
+        lshown,
+        rshown,
+        name_counts=name_counts,
+        name_bits=name_bits,
+        competition=competition,
+        competitors=rivals,
+    )
     hits = pd.DataFrame(
         {
             "left_id": left["id"].astype(str).to_numpy()[lpos],
@@ -188,12 +183,15 @@ def screen_frames(
     if left.empty or right.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
     if left_features is None:
-        with stage("normalise left"):
-            left_features = features_for(left, engine=engine)
-    elif len(left_features) != len(left):
-        raise ValueError("left_features: not the features of `left` (row counts differ)")
-    with stage("normalise right"):
-        right_features = features_for(right, engine=engine)
+        # both sides in one pass: one process pool serves the two frames
+        with stage("normalise left+right"):
+            left_features, right_features = features_for_both(left, right, engine=engine)
+    else:
+        if len(left_features) != len(left):
+            raise ValueError("left_features: not the features of `left` (row counts differ)")
+        with stage("normalise right"):
+            right_features = features_for(right, engine=engine)
+    with stage("list codes"):
         lists = None
         if LIST_COLUMN in right.columns:
             # integer codes group exactly as the names do, without 10M+ Python strings

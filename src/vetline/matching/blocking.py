@@ -64,12 +64,19 @@ def key_views(side: str, unnest: str) -> list[str]:
     ]
 
 
-def candidate_pairs_sql(*, dedupe: bool) -> str:
-    """One query yielding each candidate pair once (for dedupe: l < r, no self-pairs)."""
+def candidate_pairs_sql(*, dedupe: bool, packed: bool = False) -> str:
+    """One query yielding each candidate pair once (for dedupe: l < r, no self-pairs).
+
+    `packed` (DuckDB): the DISTINCT hashes one BIGINT `l * 2^32 + r` instead of two columns
+    (positions are below 2^31), about a quarter of blocking's CPU at 12M pairs."""
     union = "\nUNION ALL\n".join(f"({sql})" for sql in RULES.values())
     if dedupe:
+        lo, hi, where = "least(l, r)", "greatest(l, r)", " WHERE l <> r"
+    else:
+        lo, hi, where = "l", "r", ""
+    if packed:
         return (
-            "SELECT DISTINCT least(l, r) AS l, greatest(l, r) AS r FROM (\n"
-            f"{union}\n) u WHERE l <> r"
+            "SELECT k // 4294967296 AS l, k % 4294967296 AS r FROM (SELECT DISTINCT "
+            f"{lo}::BIGINT * 4294967296 + {hi} AS k FROM (\n{union}\n) u{where}) d"
         )
-    return f"SELECT DISTINCT l, r FROM (\n{union}\n) u"
+    return f"SELECT DISTINCT {lo} AS l, {hi} AS r FROM (\n{union}\n) u{where}"

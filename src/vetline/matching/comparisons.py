@@ -37,6 +37,20 @@ SAME_DOB = (
     "(l.dob_y IS NOT NULL AND r.dob_y IS NOT NULL AND l.dob_y = r.dob_y "
     "AND ((l.dob_m = r.dob_m AND l.dob_d = r.dob_d) OR (l.dob_m = r.dob_d AND l.dob_d = r.dob_m)))"
 )
+# The tests of a pair of names that depend on the two names alone (the folded name and its
+# variants or parts), each level SQL's `{fn_nick}` … `{ln_sim}`. An engine may evaluate them
+# once per distinct pair of names instead of once per pair of records (the DuckDB batch does:
+# `engine_duckdb`, "name pairs"); `level_select` puts them in line otherwise.
+NAME_PAIR_TESTS = {
+    "fn_nick": "({has}(l.fn_keys, r.fn) OR {has}(r.fn_keys, l.fn))",
+    "fn_typo": "({jw}(l.fn, r.fn) >= 0.92 "
+    "OR (least(length(l.fn), length(r.fn)) >= 4 AND {dl}(l.fn, r.fn) <= 1))",
+    "fn_sim": "({jw}(l.fn, r.fn) >= 0.8)",
+    "ln_part": "({overlap}(l.ln_keys, r.ln_keys))",
+    "ln_typo": "({jw}(l.ln, r.ln) >= 0.92 "
+    "OR (least(length(l.ln), length(r.ln)) >= 5 AND {dl}(l.ln, r.ln) <= 1))",
+    "ln_sim": "({jw}(l.ln, r.ln) >= 0.8)",
+}
 SWAPPED = "(l.fn <> '' AND l.ln <> '' AND l.fn <> l.ln AND l.fn = r.ln AND l.ln = r.fn)"
 
 FIRST_NAME = Field(
@@ -63,12 +77,11 @@ FIRST_NAME = Field(
       WHEN l.fn = r.fn AND length(l.fn) > 1 AND (l.fn_mid_init = '' OR r.fn_mid_init = '')
            THEN 3
       WHEN l.fn = r.fn AND length(l.fn) > 1 THEN 4
-      WHEN {{has}}(l.fn_keys, r.fn) OR {{has}}(r.fn_keys, l.fn) THEN 5
-      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND ({{jw}}(l.fn, r.fn) >= 0.92
-           OR (least(length(l.fn), length(r.fn)) >= 4 AND {{dl}}(l.fn, r.fn) <= 1)) THEN 6
+      WHEN {{fn_nick}} THEN 5
+      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{fn_typo}} THEN 6
       WHEN (length(l.fn) = 1 OR length(r.fn) = 1) AND l.fn_init = r.fn_init THEN 7
       WHEN {{has}}(r.fn_mid, l.fn) OR {{has}}(l.fn_mid, r.fn) THEN 8
-      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{jw}}(l.fn, r.fn) >= 0.8 THEN 9
+      WHEN length(l.fn) > 1 AND length(r.fn) > 1 AND {{fn_sim}} THEN 9
       WHEN {SAME_DOB} THEN 10
       ELSE 11 END""",
 )
@@ -90,10 +103,9 @@ LAST_NAME = Field(
       WHEN l.ln = '' OR r.ln = '' THEN 0
       WHEN {SWAPPED} THEN 1
       WHEN l.ln = r.ln THEN 2
-      WHEN {{overlap}}(l.ln_keys, r.ln_keys) THEN 3
-      WHEN {{jw}}(l.ln, r.ln) >= 0.92
-           OR (least(length(l.ln), length(r.ln)) >= 5 AND {{dl}}(l.ln, r.ln) <= 1) THEN 4
-      WHEN {{jw}}(l.ln, r.ln) >= 0.8 THEN 5
+      WHEN {{ln_part}} THEN 3
+      WHEN {{ln_typo}} THEN 4
+      WHEN {{ln_sim}} THEN 5
       WHEN {SAME_DOB} THEN 6
       ELSE 7 END""",
 )
@@ -199,9 +211,18 @@ FIELDS: tuple[Field, ...] = (FIRST_NAME, LAST_NAME, DATE_OF_BIRTH, ADDRESS, EMAI
 EVIDENCE_FIELDS = ("date_of_birth", "address", "email", "phone")
 
 
-def level_select(dialect: dict[str, str]) -> str:
-    """The SELECT list computing every field's level code for a pair aliased l, r."""
-    parts = [f.sql.format(**dialect) + f" AS {f.name}" for f in FIELDS]
+def name_pair_tests(dialect: dict[str, str]) -> dict[str, str]:
+    """`NAME_PAIR_TESTS` in line, in `dialect`."""
+    return {name: sql.format(**dialect) for name, sql in NAME_PAIR_TESTS.items()}
+
+
+def level_select(dialect: dict[str, str], name_pairs: dict[str, str] | None = None) -> str:
+    """The SELECT list computing every field's level code for a pair aliased l, r.
+
+    `name_pairs`: an expression for each of `NAME_PAIR_TESTS` (e.g. a column of a table of
+    name pairs the query joins); by default the tests themselves, in line."""
+    tests = name_pair_tests(dialect) if name_pairs is None else name_pairs
+    parts = [f.sql.format(**dialect, **tests) + f" AS {f.name}" for f in FIELDS]
     parts += [
         "r.name_n AS r_name_n",
         "r.has_other AS r_compete",

@@ -9,10 +9,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vetline.errors import InputError
 from vetline.matching.blocking import candidate_pairs_sql, key_views
-from vetline.matching.comparisons import DUCKDB_DIALECT, FIELDS, level_select
+from vetline.matching.comparisons import (
+    DUCKDB_DIALECT,
+    FIELDS,
+    NAME_PAIR_TESTS,
+    level_select,
+    name_pair_tests,
+)
 from vetline.matching.engines import GROUP_ODDS, GROUP_STRONG, LIST_CODE
 from vetline.matching.model import PAIR_FLOOR_BITS, Model, raw_log2_odds_sql, shipped_model
 from vetline.matching.stages import stage
@@ -96,6 +103,88 @@ def _arrow(features: pd.DataFrame | pa.Table) -> pa.Table:
     return pa.Table.from_pandas(features, preserve_index=False)
 
 
+# Name pairs. The tests of a pair of names that depend on the two names alone
+# (`comparisons.NAME_PAIR_TESTS`: nickname, typo, similar, shared surname part) are worked out
+# once per distinct pair of names instead of once per pair of records: 128k applicants x 973k
+# register entries form 12.2M candidate pairs but only ~121k distinct pairs of first names and
+# ~214k of surnames. Each side gets a number per distinct (name, variants) and (surname, parts)
+# shared by both sides (`fn_id`, `ln_id`), the pairs' distinct combinations are tested in
+# `fn_pairs` / `ln_pairs`, and the level SQL joins them by one BIGINT key
+# (`left id * 2^32 + right id`). The tests are the same SQL on the same values: the same
+# levels (tested against the SQL in line).
+NAME_IDS = ("fn_id", "ln_id")
+_NAME_KEYS = {"fn_id": ("fn", "fn_keys"), "ln_id": ("ln", "ln_keys")}
+_PAIR_KEY = "{side_l}.{col} * 4294967296 + {side_r}.{col}"
+_NAME_PAIR_COLUMNS = {
+    "fn_id": ("fn_nick", "fn_typo", "fn_sim"),
+    "ln_id": ("ln_part", "ln_typo", "ln_sim"),
+}
+
+
+def _with_name_ids(
+    left: pa.Table, right: pa.Table | None
+) -> tuple[pa.Table, pa.Table | None] | None:
+    """Both tables with `fn_id` and `ln_id` (numbers shared by both sides), or None when a
+    name or its variants are missing (NULL) somewhere: then the tests stay in line."""
+    tables = [left] if right is None else [left, right]
+    ids: dict[str, list[pa.Array]] = {}
+    for id_name, (name, keys) in _NAME_KEYS.items():
+        chunks: list[pa.Array] = []
+        for table in tables:
+            if table[name].null_count or table[keys].null_count:
+                return None
+            try:  # (a frame of no or only empty lists gives them another type)
+                names = table[name].cast(pa.string())
+                joined = pc.binary_join(table[keys].cast(pa.list_(pa.string())), "|")
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return None
+            if joined.null_count:  # a NULL inside a list
+                return None
+            # folded names hold letters, digits and spaces only: "\x00" separates them
+            chunks += pc.binary_join_element_wise(names, joined, "\x00").chunks
+        encoded = pa.chunked_array(chunks, type=pa.string()).dictionary_encode()
+        if encoded.num_chunks and len(encoded.chunk(0).dictionary) >= 2**31:
+            return None  # (never: a key holds two numbers below 2^32)
+        numbers = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+        numbers = pc.cast(numbers, pa.int64())
+        ids[id_name] = [numbers.slice(0, len(left)), numbers.slice(len(left))]
+    out = [
+        table.append_column("fn_id", ids["fn_id"][k]).append_column("ln_id", ids["ln_id"][k])
+        for k, table in enumerate(tables)
+    ]
+    return out[0], (out[1] if right is not None else None)
+
+
+def _name_pairs(con: duckdb.DuckDBPyConnection, left: str, right: str) -> None:
+    """Tables `fn_pairs` and `ln_pairs`: the name-pair tests of every distinct pair of
+    names among the candidate pairs (table `pairs`), keyed as `_PAIR_KEY`."""
+    keys = ", ".join(
+        f"{_PAIR_KEY.format(side_l='a', side_r='b', col=col)} AS {col}" for col in NAME_IDS
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE name_keys AS SELECT DISTINCT {keys} "
+        f"FROM pairs p JOIN {left} a ON p.l = a.idx JOIN {right} b ON p.r = b.idx"
+    )
+    tests = name_pair_tests(TEXT_LIST_DIALECT)
+    for col, (name, lists) in _NAME_KEYS.items():
+        sides = " UNION ALL ".join(
+            f"SELECT {col}, {name}, {lists} FROM {side}_text" for side in ("L", "R")
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {col}_names AS SELECT {col} AS id, "
+            f"any_value({name}) AS {name}, any_value({lists}) AS {lists} FROM ({sides}) "
+            f"GROUP BY {col}"
+        )
+        columns = ", ".join(f"{tests[t]} AS {t}" for t in _NAME_PAIR_COLUMNS[col])
+        table = "fn_pairs" if col == "fn_id" else "ln_pairs"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT k.key, {columns} FROM "
+            f"(SELECT DISTINCT {col} AS key FROM name_keys) k "
+            f"JOIN {col}_names l ON k.key // 4294967296 = l.id "
+            f"JOIN {col}_names r ON k.key % 4294967296 = r.id"
+        )
+
+
 def register_sides(
     con: duckdb.DuckDBPyConnection, left: pd.DataFrame | pa.Table, right: pd.DataFrame | pa.Table
 ) -> None:
@@ -127,10 +216,15 @@ def compare(
     """
     con = _connect()
     try:
-        right = left if dedupe or right is None else right
-        columns = right.column_names if isinstance(right, pa.Table) else list(right.columns)
+        same = dedupe or right is None
         with stage("to DuckDB"):
-            register_sides(con, left, right)
+            left_table = _arrow(left)
+            right_table = left_table if same or right is None else _arrow(right)
+            named = _with_name_ids(left_table, None if same else right_table)
+            if named is not None:
+                left_table = named[0]
+                right_table = named[1] if named[1] is not None else left_table
+            register_sides(con, left_table, right_table)
         return compare_registered(
             con,
             dedupe=dedupe,
@@ -138,7 +232,8 @@ def compare(
             keep_bits=keep_bits,
             text_lists=True,
             group_sums=group_sums,
-            by_list=LIST_CODE in columns,
+            by_list=LIST_CODE in right_table.column_names,
+            name_pairs=named is not None,
         )
     finally:
         con.close()
@@ -153,12 +248,18 @@ def compare_registered(
     text_lists: bool = False,
     group_sums: bool = False,
     by_list: bool = False,
+    name_pairs: bool = False,
 ) -> pd.DataFrame:
     """Blocking and levels on a connection where L, R and their key views already exist
-    (and, with `text_lists`, the L_text / R_text views and their macros)."""
+    (and, with `text_lists`, the L_text / R_text views and their macros; with `name_pairs`
+    and `text_lists`, L and R have `fn_id` and `ln_id`: see "Name pairs")."""
     with stage("blocking"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {candidate_pairs_sql(dedupe=dedupe)}")
+        pairs = candidate_pairs_sql(dedupe=dedupe, packed=True)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE pairs AS {pairs}")
+    name_pairs = name_pairs and text_lists
     with stage("levels"):
+        if name_pairs:
+            _name_pairs(con, "L", "R")
         return levels_of_pairs(
             con,
             prefilter=prefilter,
@@ -167,6 +268,7 @@ def compare_registered(
             text_lists=text_lists,
             group_sums=group_sums,
             by_list=by_list,
+            name_pairs=name_pairs,
         )
 
 
@@ -178,6 +280,7 @@ def levels_query(
     text_lists: bool = False,
     group_sums: bool = False,
     by_list: bool = False,
+    name_pairs: bool = False,
 ) -> str:
     """The SQL giving level codes for the pairs in table `pairs` (l, r) of tables L and R
     (with `text_lists`: of the views L_text and R_text, list columns as "|a|b|" strings).
@@ -203,9 +306,18 @@ def levels_query(
         (TEXT_LIST_DIALECT, "L_text", "R_text") if text_lists else (DUCKDB_DIALECT, "L", "R")
     )
     list_code = f", r.{LIST_CODE} AS r_list" if by_list else ""
+    tests, joins = None, ""
+    if name_pairs:  # with `text_lists`: the tables of `_name_pairs`
+        tests = {t: f"np_{col}.{t}" for col, names in _NAME_PAIR_COLUMNS.items() for t in names}
+        assert set(tests) == set(NAME_PAIR_TESTS)
+        joins = "".join(
+            f" JOIN {'fn' if col == 'fn_id' else 'ln'}_pairs np_{col} "
+            f"ON np_{col}.key = {_PAIR_KEY.format(side_l='l', side_r='r', col=col)}"
+            for col in NAME_IDS
+        )
     levels = (
-        f"SELECT p.l, p.r, {level_select(dialect)}{list_code} "
-        f"FROM pairs p JOIN {left} l ON p.l = l.idx JOIN {right} r ON p.r = r.idx"
+        f"SELECT p.l, p.r, {level_select(dialect, tests)}{list_code} "
+        f"FROM pairs p JOIN {left} l ON p.l = l.idx JOIN {right} r ON p.r = r.idx{joins}"
     )
     if group_sums and keep_bits is not None and not dedupe:
         return _group_sums_query(
@@ -262,6 +374,7 @@ def levels_of_pairs(
     text_lists: bool = False,
     group_sums: bool = False,
     by_list: bool = False,
+    name_pairs: bool = False,
 ) -> pd.DataFrame:
     """Level codes for the pairs in table `pairs` (l, r) of tables L and R (see levels_query)."""
     query = levels_query(
@@ -271,6 +384,7 @@ def levels_of_pairs(
         text_lists=text_lists,
         group_sums=group_sums,
         by_list=by_list,
+        name_pairs=name_pairs,
     )
     out = con.sql(query).to_arrow_table().to_pandas()
     for f in FIELDS:

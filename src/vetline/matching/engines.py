@@ -64,3 +64,16 @@ def features_for(frame: pd.DataFrame, *, engine: str) -> pd.DataFrame | pa.Table
     if engine == "duckdb":
         return build_feature_table(frame)
     return build_features(frame)
+
+
+def features_for_both(
+    left: pd.DataFrame, right: pd.DataFrame, *, engine: str
+) -> tuple[pd.DataFrame | pa.Table, pd.DataFrame | pa.Table]:
+    """`features_for` of both sides; for DuckDB normalised in one pass, so one process pool
+    serves both frames (`build_feature_tables`)."""
+    from vetline.matching.features import build_feature_tables
+
+    if engine == "duckdb":
+        left_table, right_table = build_feature_tables([left, right])
+        return left_table, right_table
+    return features_for(left, engine=engine), features_for(right, engine=engine)

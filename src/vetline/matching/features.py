@@ -13,9 +13,10 @@ import jellyfish
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vetline.errors import InputError
-from vetline.matching.parallel import Job, RowFn, run_jobs
+from vetline.matching.parallel import Job, RowFn, run_jobs, warm_up
 from vetline.people import (
     name_variants,
     normalise_address,
@@ -156,29 +157,50 @@ _COLUMNS: tuple[tuple[str, RowFn, tuple[str, ...]], ...] = (
 
 def _parts(frame: pd.DataFrame) -> list[Part]:
     """Every input column normalised once per distinct value (large frames on all cores)."""
-    if "id" not in frame.columns:
-        raise InputError("the person frame has no 'id' column")
-    dates = _dob_values(frame)
-    distinct = [
-        _distinct(dates if column == "date_of_birth" else _text_column(frame, column))
-        for column, _, _ in _COLUMNS
-    ]
-    phone_codes, phones = _distinct(_text_column(frame, "phone"))
-    jobs = [
-        Job(uniques, fn, len(names))
-        for (_, fn, names), (_, uniques) in zip(_COLUMNS, distinct, strict=True)
-    ]
+    return _parts_of([frame])[0]
+
+
+def _parts_of(frames: Sequence[pd.DataFrame]) -> list[list[Part]]:
+    """`_parts` of several frames in one pass: their columns share one pool, so the small
+    columns of one frame are done here while the workers normalise another's large ones."""
+    for frame in frames:
+        if "id" not in frame.columns:
+            raise InputError("the person frame has no 'id' column")
+    warm_up(max((len(frame) for frame in frames), default=0))
+    all_dates, all_distinct, jobs = [], [], []
+    for frame in frames:
+        dates = _dob_values(frame)
+        distinct = [
+            _distinct(dates if column == "date_of_birth" else _text_column(frame, column))
+            for column, _, _ in _COLUMNS
+        ]
+        distinct.append(_distinct(_text_column(frame, "phone")))
+        jobs += [
+            Job(uniques, fn, len(names))
+            for (_, fn, names), (_, uniques) in zip(_COLUMNS, distinct[:-1], strict=True)
+        ]
+        jobs.append(Job(distinct[-1][1], _phones, 1, columnwise=True))
+        all_dates.append(dates)
+        all_distinct.append(distinct)
     try:
-        results = run_jobs([*jobs, Job(phones, _phones, 1, columnwise=True)])
+        results = run_jobs(jobs)
     except ValueError:
-        _check_dates(dates)
+        for dates in all_dates:
+            _check_dates(dates)
         raise
-    parts: list[Part] = [
-        (codes, dict(zip(names, columns, strict=True)))
-        for (_, _, names), (codes, _), columns in zip(_COLUMNS, distinct, results[:-1], strict=True)
-    ]
-    parts.append((phone_codes, {"phone": results[-1][0]}))
-    return parts
+    out: list[list[Part]] = []
+    per_frame = len(_COLUMNS) + 1
+    for k, distinct in enumerate(all_distinct):
+        mine = results[k * per_frame : (k + 1) * per_frame]
+        parts: list[Part] = [
+            (codes, dict(zip(names, columns, strict=True)))
+            for (_, _, names), (codes, _), columns in zip(
+                _COLUMNS, distinct[:-1], mine[:-1], strict=True
+            )
+        ]
+        parts.append((distinct[-1][0], {"phone": mine[-1][0]}))
+        out.append(parts)
+    return out
 
 
 _INT32 = ("dob_y", "dob_m", "dob_d")
@@ -211,21 +233,42 @@ def build_feature_table(frame: pd.DataFrame) -> pa.Table:
     """`pa.Table.from_pandas(build_features(frame))`, built without the pandas frame: each
     distinct value's result goes to Arrow once and is taken per row (a million records as
     pandas objects cost about 1.2 GB and seconds to convert)."""
-    if frame.empty:  # the types pandas gives columns with no values
-        return pa.Table.from_pandas(build_features(frame), preserve_index=False)
-    parts = _parts(frame)
-    columns: dict[str, pa.Array] = {"idx": pa.array(np.arange(len(frame), dtype=np.int64))}
+    return build_feature_tables([frame])[0]
+
+
+def build_feature_tables(frames: Sequence[pd.DataFrame]) -> list[pa.Table]:
+    """`build_feature_table` of each frame, normalised in one pass (`_parts_of`): screening
+    applicants against a list normalises both sides at once."""
+    empty = [frame.empty for frame in frames]
+    parts_of = iter(_parts_of([f for f, e in zip(frames, empty, strict=True) if not e]))
+    return [
+        # the types pandas gives columns with no values
+        pa.Table.from_pandas(build_features(frame), preserve_index=False)
+        if e
+        else _table(len(frame), next(parts_of))
+        for frame, e in zip(frames, empty, strict=True)
+    ]
+
+
+def _table(n: int, parts: list[Part]) -> pa.Table:
+    """The feature table of `n` records from their normalised columns."""
+    columns: dict[str, pa.Array] = {"idx": pa.array(np.arange(n, dtype=np.int64))}
     found: dict[str, np.ndarray] = {}  # per row: the value is given (for has_other)
     ids: dict[str, np.ndarray] = {}  # per row: a number per distinct fn / ln (for name_n)
     for codes, tables in parts:
         rows = pa.array(codes)
         for name, values in tables.items():
-            columns[name] = pa.array(values, type=pa.int32() if name in _INT32 else None).take(rows)
+            distinct = pa.array(values, type=pa.int32() if name in _INT32 else None)
+            columns[name] = distinct.take(rows)
             if name in ("dob", "pc", "addr", "email", "phone"):
+                # per distinct value: given (a date; text other than "", None counting as
+                # given, as `v != ""` does), column-wise
                 given = (
-                    [v is not None for v in values] if name == "dob" else [v != "" for v in values]
+                    distinct.is_valid()
+                    if name == "dob"
+                    else pc.fill_null(pc.not_equal(distinct, ""), True)
                 )
-                found[name] = np.asarray(given, dtype=bool)[codes]
+                found[name] = given.to_numpy(zero_copy_only=False).astype(bool)[codes]
             if name in ("fn", "ln"):
                 ids[name] = pd.factorize(np.asarray(values, dtype=object))[0][codes].astype(
                     np.int64
