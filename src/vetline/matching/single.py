@@ -210,12 +210,17 @@ def screen_single(
     out = [_NO_HITS.copy() for _ in range(len(indexes) + (others is not None))]
     if not sum(sizes):
         return out
+    levels: pd.DataFrame | None = None
     if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS:
         rows = [r for t in tables for r in (t if isinstance(t, list) else t.to_pylist())]
-        if py.usable(rows) and not may_score(applicant, rows, sum(sizes[: len(found)]), threshold):
-            return out  # the usual applicant: nothing near the threshold
+        if py.usable(rows):
+            if not may_score(applicant, rows, sum(sizes[: len(found)]), threshold):
+                return out  # the usual applicant: nothing near the threshold
+            # what pair_levels would do with these rows, without taking them out of arrow again
+            levels = py.levels_frame(applicant, rows)
     # every row found satisfies a blocking rule: each is one pair (applicant, row)
-    levels = pair_levels(applicant, tables)
+    if levels is None:
+        levels = pair_levels(applicant, tables)
     for field_ in FIELDS:
         levels[field_.name] = levels[field_.name].astype(np.int8)
     left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
