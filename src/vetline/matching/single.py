@@ -13,7 +13,7 @@ from the level codes alone, and the frames, the scoring and the explanations are
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -151,15 +151,27 @@ def may_score(
     """
     from vetline.matching import pair_levels as py
 
+    codes = (py.pair_levels(applicant, row) for row in rows)
+    return _may_score_codes(rows, codes, doubles_from, threshold, model)
+
+
+def _may_score_codes(
+    rows: Sequence[Mapping[str, Any]],
+    codes: Iterable[Sequence[int]],
+    doubles_from: int,
+    threshold: float,
+    model: Model | None = None,
+) -> bool:
+    """`may_score` given each row's level codes (`pair_levels.pair_levels`)."""
     floor = keep_bits_for(threshold)
     if floor is None:
         return True
     model = model or shipped_model()
-    for i, row in enumerate(rows):
+    for i, (row, levels) in enumerate(zip(rows, codes, strict=True)):
         count = int(row["name_n"])
         if i >= doubles_from:
             count = max(count - 1, 1)
-        if model.pair_log2_odds(py.pair_levels(applicant, row), count) >= floor:
+        if model.pair_log2_odds(levels, count) >= floor:
             return True
     return False
 
@@ -214,10 +226,12 @@ def screen_single(
     if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS:
         rows = [r for t in tables for r in (t if isinstance(t, list) else t.to_pylist())]
         if py.usable(rows):
-            if not may_score(applicant, rows, sum(sizes[: len(found)]), threshold):
+            # each pair's level codes once: for the early answer, then for the frame
+            codes = [py.pair_levels(applicant, r) for r in rows]
+            if not _may_score_codes(rows, codes, sum(sizes[: len(found)]), threshold):
                 return out  # the usual applicant: nothing near the threshold
             # what pair_levels would do with these rows, without taking them out of arrow again
-            levels = py.levels_frame(applicant, rows)
+            levels = py.levels_frame(applicant, rows, codes=codes)
     # every row found satisfies a blocking rule: each is one pair (applicant, row)
     if levels is None:
         levels = pair_levels(applicant, tables)
@@ -228,6 +242,8 @@ def screen_single(
     # id and list, so each part's records compete only among themselves, as in their own call
     rights = []
     for k, (_cand, right) in enumerate(found):
+        if not len(right):  # no rows of this part (left out of the concat below anyway)
+            continue
         frame = right.to_pandas()
         lists = frame[LIST_COLUMN].astype(str) if LIST_COLUMN in frame.columns else ""
         rights.append(
@@ -241,9 +257,14 @@ def screen_single(
     levels["r_list"] = right_all[LIST_COLUMN].to_numpy()[levels["r"].to_numpy()]
     if other_rows and others is not None:
         # as dedupe_frame: the other records sharing the name, and no competition
+        # (on the arrays: .loc assignment costs ~1 ms of pandas per submission)
         doubles = levels["r"].to_numpy() >= sum(sizes[: len(found)])
-        levels.loc[doubles, "r_name_n"] = (levels.loc[doubles, "r_name_n"] - 1).clip(lower=1)
-        levels.loc[doubles, "r_compete"] = False
+        name_n = levels["r_name_n"].to_numpy().copy()
+        name_n[doubles] = np.maximum(name_n[doubles] - 1, 1)
+        compete = levels["r_compete"].to_numpy().copy()
+        compete[doubles] = False
+        levels["r_name_n"] = name_n
+        levels["r_compete"] = compete
     hits = score_levels(levels, left, right_all, threshold=threshold)
     split = [str(i).split(SEP, 1) for i in hits["right_id"]]
     part = np.asarray([int(p) for p, _i in split], dtype=np.int64)
