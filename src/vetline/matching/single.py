@@ -54,16 +54,15 @@ def _person_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
 @lru_cache(maxsize=16_384)
 def _other_features(
     person: tuple[Any, ...],
-) -> tuple[dict[str, Any], frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
-    """Features, blocking keys and right-hand keys of another applicant's person fields.
+) -> tuple[dict[str, Any], frozenset[tuple[str, str]]]:
+    """Features and blocking keys of another applicant's person fields.
 
     The same earlier applications are candidate double sign-ups of many submissions (they
     share a postcode, a surname, a date of birth), so their features are kept: a pure function
     of the fields. Callers copy the dict before changing it.
     """
     f = applicant_features(dict(zip(_PERSON, person, strict=True)))
-    keys = applicant_keys(f)
-    return f, frozenset(keys), frozenset(_reverse_keys(f, keys))
+    return f, frozenset(applicant_keys(f))
 
 
 def _reverse_keys(
@@ -209,12 +208,16 @@ def screen_single(
         # counted in it; a pair is compared when a blocking rule holds either way round
         known = [_other_features(_person_key(r)) for r in _records(others)]
         names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
-        for f, _keys, _back in known:
+        for f, _keys in known:
             names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
-        mine, back = set(wanted), _reverse_keys(applicant, wanted)
+        # "a rule holds either way round": the applicant's keys meet the other's right-hand
+        # keys (its keys mirrored), or the other's keys meet the applicant's right-hand keys.
+        # Mirroring is its own inverse (tests/test_matching_single.py), so the first is the
+        # second: mine ∩ mirror(theirs) ≠ ∅ ⇔ mirror(mine) ∩ theirs ≠ ∅; one test per other.
+        back = _reverse_keys(applicant, wanted)
         paired = []
-        for i, (f, keys, reverse) in enumerate(known):
-            if not mine.isdisjoint(reverse) or not back.isdisjoint(keys):
+        for i, (f, keys) in enumerate(known):
+            if not back.isdisjoint(keys):
                 other_rows.append(i)
                 paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
         tables.append(paired)
