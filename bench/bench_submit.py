@@ -41,6 +41,12 @@ def main() -> None:
     ap.add_argument(
         "--statements", action="store_true", help="print the SQL of the last submission"
     )
+    ap.add_argument(
+        "--dump",
+        type=Path,
+        help="write each timed submission's response here (JSON lines, database ids and times"
+        " left out) to compare code versions",
+    )
     args = ap.parse_args()
     os.environ["VETLINE_DB_URL"] = args.db
 
@@ -104,7 +110,11 @@ def main() -> None:
             if hasattr(response, "body")
             else response.model_dump(mode="json")
         )
+        if args.dump:
+            dumped.append(_stable(out))
         return cpu, len(out["hits"]), out["status"], wall
+
+    dumped: list[Any] = []
 
     for i in range(3):  # warm caches (compiled SQL); the timed ones start after these
         submit(i)
@@ -117,6 +127,8 @@ def main() -> None:
         profiler = Profiler(interval=0.0005)
         profiler.start()
     runs = [submit(3 + i) for i in range(args.n)]
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(d, sort_keys=True) + "\n" for d in dumped[3:]))
     if profiler is not None:
         profiler.stop()
         out = args.profile
@@ -152,6 +164,23 @@ def main() -> None:
         f"{sum(r[1] for r in runs) / args.n:.1f} hits each; {dict(statuses)}; "
         f"load {os.getloadavg()[0]:.1f}"
     )
+
+
+def _stable(value: Any) -> Any:
+    """A response without what differs between two runs of the same submission: database ids
+    (sequences move on although each submission is rolled back), times, the order of hits."""
+    if isinstance(value, dict):
+        out = {
+            k: _stable(v)
+            for k, v in value.items()
+            if not (k == "id" or k.endswith(("_id", "_ids", "_at")))
+        }
+        if isinstance(out.get("hits"), list):  # hits of equal score come in the database's order
+            out["hits"].sort(key=lambda h: json.dumps(h, sort_keys=True))
+        return out
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
 
 
 if __name__ == "__main__":

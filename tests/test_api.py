@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -180,6 +181,15 @@ def test_submit_one_application_is_screened_at_once(client: TestClient) -> None:
     assert any(h["target"] == "member" for h in out["hits"])  # Ann Lee is a member
     assert out["outcome"] is not None and out["outcome"]["rulebook_version"].startswith("labour")
     assert out["status"] not in ("received", "screened")  # routed by the rulebook
+    # the response is what the database holds (the route does not read the row back)
+    again = client.get("/api/applications/W-1", headers=headers)
+    assert again.status_code == 200
+    assert _by_hit(again.json()) == _by_hit(out)
+
+
+def _by_hit(out: dict[str, Any]) -> dict[str, Any]:
+    """An application's JSON with its hits in a fixed order (equal scores: database order)."""
+    return {**out, "hits": sorted(out["hits"], key=lambda h: h["id"])}
 
 
 def test_submit_rejects_bad_fields_naming_them(client: TestClient) -> None:

@@ -214,3 +214,55 @@ def test_changed_lists_and_members_are_screened_by_a_delta_then_rebuilt(
     runs = _batch_and_instant(session, sample[:8])
     assert {p["delta_rows"] for r in runs for p in r.params["index"].values()} == {0}
     session.commit()
+
+
+def test_the_loaded_row_gets_the_screened_status_without_reading_it_again(
+    session: Session,
+) -> None:
+    """record_screening's UPDATE returns the new status and times and sets them on the row
+    the caller loaded (the submit path routes it next): no SELECT to refresh it, and the
+    values are the database's, for a new application and for one screened again (which keeps
+    its status)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import event
+
+    earlier = datetime.now(UTC) - timedelta(days=3)
+    for ext, status in (("N1", "received"), ("N2", "referred")):
+        session.add(
+            Application(
+                external_id=ext,
+                first_name="Ann",
+                last_name="Lee",
+                applied_at=earlier,
+                content_hash="c" * 64,
+                status=status,
+                updated_at=earlier,
+            )
+        )
+    session.flush()
+    statements: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        statements.append(statement)
+
+    bind = session.get_bind()
+    for ext, status, updated in (("N1", "screened", None), ("N2", "referred", earlier)):
+        app = session.scalars(select(Application).where(Application.external_id == ext)).one()
+        event.listen(bind, "before_cursor_execute", seen)
+        try:
+            screen_one_application(session, app)
+            statements.clear()
+            got = (app.status, app.screened_at, app.updated_at)
+            assert statements == []  # nothing expired: no refresh
+        finally:
+            event.remove(bind, "before_cursor_execute", seen)
+        assert got[0] == status
+        assert got[1] is not None and got[1] > earlier
+        if updated is not None:
+            assert got[2] == updated
+        else:
+            assert got[2] == got[1]
+        session.expire(app)
+        assert (app.status, app.screened_at, app.updated_at) == got  # the database's values
+    session.rollback()

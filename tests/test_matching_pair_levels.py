@@ -12,13 +12,14 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.lookup import _connection, applicant_features, feature_schema
-from vetline.matching.pair_levels import levels_frame, usable
+from vetline.matching.pair_levels import levels_frame, pair_levels, usable
 
 FIRST = [
     "Robert", "Bob", "Rob", "Bobby", "Roberto", "Robret", "R", "R.", "Elizabeth", "Liz",
@@ -148,6 +149,10 @@ def _assert_same(left: dict[str, Any], rights: list[dict[str, Any]]) -> None:
         got = py.astype({f.name: "int64" for f in FIELDS}).to_dict("records")
         want = sql.astype({f.name: "int64" for f in FIELDS}).to_dict("records")
         assert got == want, (left, rights)
+        # the codes computed beforehand (screen_single's early answer) give the same frame
+        codes = [pair_levels(left, r) for r in rights]
+        given = levels_frame(left, rights, prefilter=prefilter, codes=codes)
+        pd.testing.assert_frame_equal(given, py)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

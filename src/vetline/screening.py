@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Row, Select, case, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from vetline.db.base import utcnow
 from vetline.db.people import (
@@ -315,7 +317,10 @@ def record_screening(
         session.execute(insert(Hit), hits[start : start + _CHUNK])
     for start in range(0, len(ids), _CHUNK):
         received = Application.status == ApplicationStatus.RECEIVED  # before this UPDATE
-        session.execute(
+        # the new values come back with the UPDATE and are set on the rows loaded in the
+        # session: the ORM would expire them (it cannot evaluate the CASE) and read each row's
+        # status again at its next use (routing), one SELECT per application
+        changed = session.execute(
             update(Application)
             .where(Application.id.in_(ids[start : start + _CHUNK]))
             .values(
@@ -329,7 +334,20 @@ def record_screening(
                     else_=Application.updated_at,
                 ),
             )
+            .returning(
+                Application.id,
+                Application.status,
+                Application.screened_at,
+                Application.updated_at,
+            )
+            .execution_options(synchronize_session=False)
         )
+        for app_id, status, screened_at, updated_at in changed:
+            loaded = session.identity_map.get(identity_key(Application, app_id))
+            if loaded is not None:
+                set_committed_value(loaded, "status", status)
+                set_committed_value(loaded, "screened_at", screened_at)
+                set_committed_value(loaded, "updated_at", updated_at)
     for hit in hits:
         summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
     summary.application_ids = ids

@@ -191,18 +191,23 @@ def levels_frame(
     *,
     prefilter: bool = True,
     model: Model | None = None,
+    codes: Sequence[Sequence[int]] | None = None,
 ) -> pd.DataFrame:
     """What `levels_query()` returns for the pairs (left as l = 0, rights[i] as r = i):
     columns l, r, one level code per field, r_name_n, r_compete; with `prefilter`, only the
-    pairs whose own log2 odds reach PAIR_FLOOR_BITS (the same sum as the SQL's)."""
-    codes = np.asarray([pair_levels(left, r) for r in rights], dtype=np.int32).reshape(
-        len(rights), len(FIELDS)
-    )
+    pairs whose own log2 odds reach PAIR_FLOOR_BITS (the same sum as the SQL's).
+
+    `codes`: `pair_levels(left, r)` of each right row, if the caller has them already."""
+    if codes is None:
+        codes = [pair_levels(left, r) for r in rights]
+    elif len(codes) != len(rights):
+        raise ValueError("levels_frame: one row of codes per right row")
+    table = np.asarray(codes, dtype=np.int32).reshape(len(rights), len(FIELDS))
     frame = pd.DataFrame(
         {
             "l": np.zeros(len(rights), dtype=np.int64),
             "r": np.arange(len(rights), dtype=np.int64),
-            **{f.name: codes[:, k] for k, f in enumerate(FIELDS)},
+            **{f.name: table[:, k] for k, f in enumerate(FIELDS)},
             "r_name_n": np.asarray([r["name_n"] for r in rights], dtype=np.int64),
             "r_compete": np.asarray([r["has_other"] for r in rights], dtype=bool),
         }

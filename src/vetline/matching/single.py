@@ -13,7 +13,7 @@ from the level codes alone, and the frames, the scoring and the explanations are
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -54,16 +54,15 @@ def _person_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
 @lru_cache(maxsize=16_384)
 def _other_features(
     person: tuple[Any, ...],
-) -> tuple[dict[str, Any], frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
-    """Features, blocking keys and right-hand keys of another applicant's person fields.
+) -> tuple[dict[str, Any], frozenset[tuple[str, str]]]:
+    """Features and blocking keys of another applicant's person fields.
 
     The same earlier applications are candidate double sign-ups of many submissions (they
     share a postcode, a surname, a date of birth), so their features are kept: a pure function
     of the fields. Callers copy the dict before changing it.
     """
     f = applicant_features(dict(zip(_PERSON, person, strict=True)))
-    keys = applicant_keys(f)
-    return f, frozenset(keys), frozenset(_reverse_keys(f, keys))
+    return f, frozenset(applicant_keys(f))
 
 
 def _reverse_keys(
@@ -151,15 +150,27 @@ def may_score(
     """
     from vetline.matching import pair_levels as py
 
+    codes = (py.pair_levels(applicant, row) for row in rows)
+    return _may_score_codes(rows, codes, doubles_from, threshold, model)
+
+
+def _may_score_codes(
+    rows: Sequence[Mapping[str, Any]],
+    codes: Iterable[Sequence[int]],
+    doubles_from: int,
+    threshold: float,
+    model: Model | None = None,
+) -> bool:
+    """`may_score` given each row's level codes (`pair_levels.pair_levels`)."""
     floor = keep_bits_for(threshold)
     if floor is None:
         return True
     model = model or shipped_model()
-    for i, row in enumerate(rows):
+    for i, (row, levels) in enumerate(zip(rows, codes, strict=True)):
         count = int(row["name_n"])
         if i >= doubles_from:
             count = max(count - 1, 1)
-        if model.pair_log2_odds(py.pair_levels(applicant, row), count) >= floor:
+        if model.pair_log2_odds(levels, count) >= floor:
             return True
     return False
 
@@ -197,12 +208,16 @@ def screen_single(
         # counted in it; a pair is compared when a blocking rule holds either way round
         known = [_other_features(_person_key(r)) for r in _records(others)]
         names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
-        for f, _keys, _back in known:
+        for f, _keys in known:
             names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
-        mine, back = set(wanted), _reverse_keys(applicant, wanted)
+        # "a rule holds either way round": the applicant's keys meet the other's right-hand
+        # keys (its keys mirrored), or the other's keys meet the applicant's right-hand keys.
+        # Mirroring is its own inverse (tests/test_matching_single.py), so the first is the
+        # second: mine ∩ mirror(theirs) ≠ ∅ ⇔ mirror(mine) ∩ theirs ≠ ∅; one test per other.
+        back = _reverse_keys(applicant, wanted)
         paired = []
-        for i, (f, keys, reverse) in enumerate(known):
-            if not mine.isdisjoint(reverse) or not back.isdisjoint(keys):
+        for i, (f, keys) in enumerate(known):
+            if not back.isdisjoint(keys):
                 other_rows.append(i)
                 paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
         tables.append(paired)
@@ -210,12 +225,19 @@ def screen_single(
     out = [_NO_HITS.copy() for _ in range(len(indexes) + (others is not None))]
     if not sum(sizes):
         return out
+    levels: pd.DataFrame | None = None
     if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS:
         rows = [r for t in tables for r in (t if isinstance(t, list) else t.to_pylist())]
-        if py.usable(rows) and not may_score(applicant, rows, sum(sizes[: len(found)]), threshold):
-            return out  # the usual applicant: nothing near the threshold
+        if py.usable(rows):
+            # each pair's level codes once: for the early answer, then for the frame
+            codes = [py.pair_levels(applicant, r) for r in rows]
+            if not _may_score_codes(rows, codes, sum(sizes[: len(found)]), threshold):
+                return out  # the usual applicant: nothing near the threshold
+            # what pair_levels would do with these rows, without taking them out of arrow again
+            levels = py.levels_frame(applicant, rows, codes=codes)
     # every row found satisfies a blocking rule: each is one pair (applicant, row)
-    levels = pair_levels(applicant, tables)
+    if levels is None:
+        levels = pair_levels(applicant, tables)
     for field_ in FIELDS:
         levels[field_.name] = levels[field_.name].astype(np.int8)
     left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
@@ -223,6 +245,8 @@ def screen_single(
     # id and list, so each part's records compete only among themselves, as in their own call
     rights = []
     for k, (_cand, right) in enumerate(found):
+        if not len(right):  # no rows of this part (left out of the concat below anyway)
+            continue
         frame = right.to_pandas()
         lists = frame[LIST_COLUMN].astype(str) if LIST_COLUMN in frame.columns else ""
         rights.append(
@@ -236,9 +260,14 @@ def screen_single(
     levels["r_list"] = right_all[LIST_COLUMN].to_numpy()[levels["r"].to_numpy()]
     if other_rows and others is not None:
         # as dedupe_frame: the other records sharing the name, and no competition
+        # (on the arrays: .loc assignment costs ~1 ms of pandas per submission)
         doubles = levels["r"].to_numpy() >= sum(sizes[: len(found)])
-        levels.loc[doubles, "r_name_n"] = (levels.loc[doubles, "r_name_n"] - 1).clip(lower=1)
-        levels.loc[doubles, "r_compete"] = False
+        name_n = levels["r_name_n"].to_numpy().copy()
+        name_n[doubles] = np.maximum(name_n[doubles] - 1, 1)
+        compete = levels["r_compete"].to_numpy().copy()
+        compete[doubles] = False
+        levels["r_name_n"] = name_n
+        levels["r_compete"] = compete
     hits = score_levels(levels, left, right_all, threshold=threshold)
     split = [str(i).split(SEP, 1) for i in hits["right_id"]]
     part = np.asarray([int(p) for p, _i in split], dtype=np.int64)
