@@ -53,3 +53,31 @@ def test_spark_agrees_with_duckdb() -> None:
     explanations = {(h.left_id, h.right_id): h.explanation for h in duck.itertuples()}
     for h in spark.itertuples():
         assert h.explanation == explanations[(h.left_id, h.right_id)]
+
+
+def test_a_spark_gateway_that_dies_at_start_is_started_again_and_other_errors_are_not() -> None:
+    from vetline.matching.engine_spark import start_with_retries
+
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("[JAVA_GATEWAY_EXITED] Java gateway process exited")
+        return "session"
+
+    with pytest.warns(RuntimeWarning, match="attempt 1 of 3"):
+        assert start_with_retries(flaky) == "session"
+    assert len(calls) == 2
+
+    def always() -> str:
+        raise RuntimeError("[JAVA_GATEWAY_EXITED] again")
+
+    with pytest.warns(RuntimeWarning), pytest.raises(RuntimeError, match="again"):
+        start_with_retries(always, attempts=2)
+
+    def other() -> str:
+        raise ValueError("not a gateway problem")
+
+    with pytest.raises(ValueError):
+        start_with_retries(other)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,32 @@ from vetline.matching.comparisons import FIELDS, SPARK_DIALECT, level_select
 from vetline.matching.model import PAIR_FLOOR_BITS, raw_log2_odds_sql, shipped_model
 
 _SESSION: Any = None
+
+
+GATEWAY_ATTEMPTS = 3
+
+
+def start_with_retries(start: Callable[[], Any], attempts: int = GATEWAY_ATTEMPTS) -> Any:
+    """Start the Spark session, again if the local JVM gateway exits before it answers.
+
+    Seen once in a full test run on a loaded 2-core machine (and not again in the same run
+    repeated): pyspark's JAVA_GATEWAY_EXITED. A local gateway that dies at start is worth a
+    second try; any other error, or the same one every time, is raised.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return start()
+        except Exception as exc:
+            if "JAVA_GATEWAY_EXITED" not in str(exc) or attempt == attempts:
+                raise
+            warnings.warn(
+                f"Spark's JVM gateway exited while starting (attempt {attempt} of {attempts}); "
+                "starting it again",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            time.sleep(attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _spark() -> Any:
@@ -36,15 +65,15 @@ def _spark() -> Any:
     master = os.environ.get("VETLINE_SPARK_MASTER", "local[*]")
     # Python workers must run the interpreter that has vetline's dependencies (rapidfuzz).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
+    builder = (
         SparkSession.builder.master(master)
         .appName("vetline-matching")
         .config("spark.sql.shuffle.partitions", os.environ.get("VETLINE_SPARK_PARTITIONS", "2"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
     )
+    session = start_with_retries(builder.getOrCreate)
     session.sparkContext.setLogLevel("ERROR")
 
     def jaro_winkler(a, b):  # type: ignore[no-untyped-def]  # plain UDF: no type hints
