@@ -88,29 +88,23 @@ def build_base(directory: Path, url: str, work: Path) -> None:
             update(Application).values(status=ApplicationStatus.SCREENED, screened_at=now)
         )
         versions = dict(session.execute(select(ReferenceList.id, ReferenceList.version)).all())
-        session.add(
-            ScreeningRun(
-                engine="duckdb",
-                model_version="bench",
-                review_threshold=0.05,
-                actor="bench",
-                params={"list_versions": {str(k): v for k, v in versions.items()}},
-                finished_at=now,
-            )
-        )
-        # and that the membership has been screened in full (vetline.member_rescreen)
         newest = session.scalar(select(func.max(Member.id))) or 0
-        session.add(
-            ScreeningRun(
-                engine="duckdb",
-                model_version="bench",
-                review_threshold=0.05,
-                actor="bench",
-                trigger=MEMBER_RUN,
-                params={MEMBERS_UPTO: int(newest), "member_changes_upto": 0},
-                finished_at=now,
+        for trigger, params in (
+            ("intake", {"list_versions": {str(k): v for k, v in versions.items()}}),
+            # and that the membership has been screened in full (vetline.member_rescreen)
+            (MEMBER_RUN, {MEMBERS_UPTO: int(newest), "member_changes_upto": 0}),
+        ):
+            session.add(
+                ScreeningRun(
+                    engine="duckdb",
+                    model_version="bench",
+                    review_threshold=0.05,
+                    actor="bench",
+                    trigger=trigger,
+                    params=params,
+                    finished_at=now,
+                )
             )
-        )
         session.commit()
     engine.dispose()
 

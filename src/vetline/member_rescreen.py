@@ -42,7 +42,6 @@ from vetline.rescreen import (
 )
 from vetline.screening import PERSON_FIELDS, hit_row, person_frame, person_select, plain_rows
 
-TRIGGER = MEMBER_RUN
 _CHUNK = 5_000  # ids bound in one statement
 _SLICE = 100_000  # members screened in one call
 CURSOR = "member_changes_upto"
@@ -59,7 +58,7 @@ class MemberRescreen:
 def pending_changes(session: Session) -> tuple[set[int], int]:
     """Members whose person fields changed since the last member-change run, and the cursor."""
     params: list[dict[str, Any]] = list(
-        session.scalars(select(ScreeningRun.params).where(ScreeningRun.trigger == TRIGGER))
+        session.scalars(select(ScreeningRun.params).where(ScreeningRun.trigger == MEMBER_RUN))
     )
     cursors = [int(p[CURSOR]) for p in params if CURSOR in p]
     query = select(RecordChange.id, RecordChange.entity_id, RecordChange.before).where(
@@ -129,7 +128,7 @@ def rescreen_changed_members(
         engine=engine,
         model_version=MODEL_VERSION,
         review_threshold=threshold,
-        trigger=TRIGGER,
+        trigger=MEMBER_RUN,
         applications=0,
         actor=actor,
         params={
