@@ -78,20 +78,11 @@ def test_without_the_register_most_applicants_match_nothing_as_in_the_batch(
     nothing, and the single-applicant path answers them without scoring
     (vetline.matching.single.may_score); each application, given as the row the caller
     loaded (the API's submit path), gets exactly the batch's hits."""
-    from vetline.demo import DEMO_LISTS
+    from vetline.demo import import_demo_lists
     from vetline.intake import import_applications
 
     import_members(session, surge / "members.csv")
-    for file_name, name, kind, source, licence in DEMO_LISTS:
-        if kind != ListKind.REGISTER:
-            import_reference(
-                session,
-                surge / "reference" / file_name,
-                list_name=name,
-                kind=kind,
-                source=source,
-                licence=licence,
-            )
+    import_demo_lists(session, surge, register=False)
     import_applications(session, surge / "applications.csv")
     session.commit()
     ids = list(session.scalars(select(Application.id).order_by(Application.id)))[::4]

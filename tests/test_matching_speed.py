@@ -67,7 +67,7 @@ def _read(path: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     out = tmp_path_factory.mktemp("synth")
-    generate(out, members=3000, applicants=1500, seed=11)
+    generate(out, members=3000, applicants=1500, seed=31)
     party = _read(out / "reference" / "party_members.csv").assign(list="party_members")
     expelled = _read(out / "reference" / "expelled.csv").assign(list="expelled")
     return {

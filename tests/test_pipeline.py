@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vetline.db.people import Application, ApplicationStatus, ReferenceEntry
 from vetline.db.screening import Hit, HitTarget
-from vetline.demo import DEMO_LISTS
+from vetline.demo import import_demo_lists
 from vetline.intake import import_applications, import_members, import_reference
 from vetline.screening import screen_and_decide
 from vetline.status import status_counts
@@ -21,21 +21,13 @@ from vetline.synth import generate
 @pytest.fixture(scope="module")
 def surge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("surge")
-    generate(out, members=1500, applicants=500, days=5, seed=11)
+    generate(out, members=1500, applicants=500, days=5, seed=31)
     return out
 
 
 def _load(session: Session, surge: Path) -> None:
     import_members(session, surge / "members.csv")
-    for file_name, name, kind, source, licence in DEMO_LISTS:
-        import_reference(
-            session,
-            surge / "reference" / file_name,
-            list_name=name,
-            kind=kind,
-            source=source,
-            licence=licence,
-        )
+    import_demo_lists(session, surge)
     import_applications(session, surge / "applications.csv")
     session.commit()
 

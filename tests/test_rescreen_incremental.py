@@ -26,7 +26,7 @@ from vetline.db.people import (
 )
 from vetline.db.review import AuditEvent, Case, ScreeningOutcome
 from vetline.db.screening import Hit, HitTarget, ScreeningRun
-from vetline.demo import DEMO_LISTS
+from vetline.demo import import_demo_lists
 from vetline.intake import import_applications, import_members, import_reference
 from vetline.matching import REVIEW_THRESHOLD, screen_frames
 from vetline.member_hits import member_hits
@@ -46,17 +46,13 @@ PARTY = "other-party-members"
 @pytest.fixture(scope="module")
 def surge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("surge")
-    generate(out, members=1500, applicants=500, days=5, seed=11)
+    generate(out, members=1500, applicants=500, days=5, seed=31)
     return out
 
 
 def _load(session: Session, surge: Path) -> None:
     import_members(session, surge / "members.csv")
-    for file_name, name, kind, source, licence in DEMO_LISTS:
-        import_reference(
-            session, surge / "reference" / file_name, list_name=name, kind=kind, source=source
-        )
-        del licence
+    import_demo_lists(session, surge)
     import_applications(session, surge / "applications.csv")
     session.commit()
     screen_and_decide(session)

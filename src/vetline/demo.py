@@ -46,6 +46,37 @@ DEMO_LISTS: tuple[tuple[str, str, str, str, str], ...] = (
 Step = Callable[[str], None]
 
 
+def import_demo_lists(
+    session: Session,
+    surge: Path,
+    *,
+    actor: str = "system",
+    register: bool = True,
+    step: Step | None = None,
+) -> list[ImportSummary]:
+    """Import a synthetic surge's reference lists (`vetline synth`'s reference/ folder), each
+    under its demo name, kind and source; `register=False` leaves the electoral register out
+    (the largest list, and one that only the register clause reads)."""
+    summaries = []
+    for file_name, name, kind, source, licence in DEMO_LISTS:
+        if kind == ListKind.REGISTER and not register:
+            continue
+        if step:
+            step(f"importing reference list {name}")
+        summaries.append(
+            import_reference(
+                session,
+                surge / "reference" / file_name,
+                list_name=name,
+                kind=kind,
+                source=source,
+                licence=licence,
+                actor=actor,
+            )
+        )
+    return summaries
+
+
 @dataclass
 class DemoResult:
     data_dir: Path
@@ -126,19 +157,7 @@ def run_demo(
         say("importing the membership")
         imports.append(import_members(session, out / "members.csv", actor="demo"))
     with session_scope(engine) as session:
-        for file_name, name, kind, source, licence in DEMO_LISTS:
-            say(f"importing reference list {name}")
-            imports.append(
-                import_reference(
-                    session,
-                    out / "reference" / file_name,
-                    list_name=name,
-                    kind=kind,
-                    source=source,
-                    licence=licence,
-                    actor="demo",
-                )
-            )
+        imports.extend(import_demo_lists(session, out, actor="demo", step=say))
     with session_scope(engine) as session:
         say("importing the applications")
         imports.append(import_applications(session, out / "applications.csv", actor="demo"))
@@ -175,4 +194,4 @@ def run_demo(
     )
 
 
-__all__ = ["DEMO_LISTS", "DemoResult", "run_demo"]
+__all__ = ["DEMO_LISTS", "DemoResult", "import_demo_lists", "run_demo"]
