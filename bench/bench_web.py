@@ -6,7 +6,7 @@
     nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data130 \
         [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web2] \
         [--held-out 2000] [--concurrency 1 4 8] [--seconds 20] [--submit-concurrency 1 4] \
-        [--submit-seconds 20] [--workers 1]
+        [--submit-seconds 20] [--workers 1] [--rate R] [--submit-rate R]
 
 Prepare (once per `--db`; skipped when the members are already there): import the members,
 the applications except the last `--held-out` of the file (130,000 - 2,000 = 128,000 in the
@@ -27,6 +27,12 @@ each other). Each run prints p50/p95/p99/max from wrk's latency histogram, the t
 the server's CPU time per request, what the run's submissions found, and any refusals
 (4xx/5xx are counted as errors, and the first few are printed). `--concurrency` /
 `--submit-concurrency` with no number skips that part.
+
+By default each connection sends its next request as soon as the last is answered (a closed
+loop: the load is as heavy as the server can take). `--rate R` / `--submit-rate R` offer R
+requests per second in all instead, each connection waiting an exponentially distributed
+time before each request (Poisson arrivals, as independent clients would send them), which
+shows the latency at a stated load rather than at saturation.
 
 Figures: docs/web.md, "Speed".
 """
@@ -266,6 +272,26 @@ function done(summary, latency, requests)
 end
 """
 
+# appended when a rate is asked for: each connection waits an exponentially distributed time
+# (mean connections / rate) before each request, so the requests of all connections arrive
+# roughly as a Poisson stream of `rate` per second (less by the latency itself) instead of
+# back to back; wrk's latency still counts from sending to the answer
+PACED = """
+function delay()
+  return -math.log(1 - math.random()) * %(mean_ms)f
+end
+"""
+
+
+def paced(script: str, rate: float | None, connections: int) -> str:
+    """`script` with a delay() that offers `rate` requests per second over `connections`."""
+    return script if not rate else script + PACED % {"mean_ms": 1000.0 * connections / rate}
+
+
+def label(what: str, connections: int, rate: float | None) -> str:
+    return f"{what} {connections} connections" + (f" at {rate:g}/s offered" if rate else "")
+
+
 WRK_MISSING = (
     "bench_web.py drives the load with wrk (a C load generator, so the client does not share "
     "the Python interpreter with the measurement): install it with `apt-get install -y wrk`"
@@ -348,6 +374,18 @@ def main() -> None:
     )
     ap.add_argument("--submit-seconds", type=float, default=20, help="per submission run")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument(
+        "--rate",
+        type=float,
+        help="case pages: offer this many requests per second in all (Poisson arrivals over "
+        "the connections) instead of sending back to back",
+    )
+    ap.add_argument(
+        "--submit-rate",
+        type=float,
+        help="submissions: offer this many per second in all (Poisson arrivals over the "
+        "connections) instead of sending back to back",
+    )
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit(WRK_MISSING)
@@ -410,10 +448,15 @@ def main() -> None:
             for conc in args.concurrency:
                 cpu0 = server_cpu(proc)
                 r = run_wrk(
-                    base, page_script, cookie, connections=conc, seconds=args.seconds, workdir=work
+                    base,
+                    paced(page_script, args.rate, conc),
+                    cookie,
+                    connections=conc,
+                    seconds=args.seconds,
+                    workdir=work,
                 )
                 cpu = server_cpu(proc) - cpu0
-                print(report(f"GET /cases/{{id}} {conc} connections", r, cpu), flush=True)
+                print(report(label("GET /cases/{id}", conc, args.rate), r, cpu), flush=True)
             if args.submit_concurrency:
                 # the first submission after a list or membership change builds the stored
                 # index (tens of seconds); measure the steady state, as the docs report it
@@ -442,14 +485,15 @@ def main() -> None:
                 cpu0 = server_cpu(proc)
                 r = run_wrk(
                     base,
-                    script,
+                    paced(script, args.submit_rate, conc),
                     json_bearer,
                     connections=conc,
                     seconds=args.submit_seconds,
                     workdir=work,
                 )
                 cpu = server_cpu(proc) - cpu0
-                print(report(f"POST /api/applications {conc} connections", r, cpu), flush=True)
+                what = label("POST /api/applications", conc, args.submit_rate)
+                print(report(what, r, cpu), flush=True)
                 print("  " + submitted(args.db, f"bench-{stamp}-{conc}-%"), flush=True)
                 offset += int(r["requests"]) + 2  # a thread may have sent one more
                 if offset > len(held):
