@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
 from vetline.db.review import AuditEvent
+from vetline.errors import InputError
 
 GENESIS = "0" * 64
 CHAINS = 8  # chains appended to on PostgreSQL; any chain already in the table stays verifiable
@@ -253,14 +254,14 @@ def _parse_head(noted: str) -> dict[int, tuple[int | None, str]]:
         elif _BARE_HASH.fullmatch(item):
             chain, pos = 0, (None, item)
         else:
-            raise ValueError(
+            raise InputError(
                 f"the expected head has {item[:20]!r}, which is neither chain:seq:hash nor a hash"
             )
         if chain in heads:
-            raise ValueError(f"the expected head names chain {chain} twice")
+            raise InputError(f"the expected head names chain {chain} twice")
         heads[chain] = pos
     if not heads:
-        raise ValueError("the expected head is empty")
+        raise InputError("the expected head is empty")
     return heads
 
 
@@ -274,12 +275,7 @@ def verify(
     caught, events appended since are not a failure. `exact` also fails when anything was
     appended since the head was noted.
     """
-    noted: dict[int, tuple[int | None, str]] = {}
-    if expected_head is not None:
-        try:
-            noted = _parse_head(expected_head)
-        except ValueError as exc:
-            return VerifyResult(False, 0, "", problem=str(exc))
+    noted = {} if expected_head is None else _parse_head(expected_head)  # InputError if garbled
     heads: dict[int, tuple[int, str]] = {}
     at_noted: dict[int, str] = {}  # chain → hash of its event at the noted position
     count = 0
