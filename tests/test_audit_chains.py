@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, create_engine, delete, insert, select, text, update
@@ -35,6 +35,7 @@ PG_ADMIN_URL = os.environ.get(
     "VETLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 WAIT = 10.0  # seconds a thread gets before we call it blocked
+T = TypeVar("T")
 
 
 def _record(s: Session, action: str = "x", entity_id: object = 0, **kw: Any) -> AuditEvent:
@@ -53,6 +54,26 @@ def _in_thread(fn: Callable[[], None]) -> tuple[threading.Thread, list[BaseExcep
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t, errors
+
+
+def _meanwhile(engine: Engine, held: Session, work: Callable[[Session], T]) -> T:
+    """Run `work` in a transaction of its own, in a thread, while `held` stays open; fail (and
+    end `held`, so nothing hangs) if it has to wait for `held`."""
+    out: list[T] = []
+
+    def run() -> None:
+        with session_scope(engine) as b:
+            out.append(work(b))
+
+    t, errors = _in_thread(run)
+    t.join(WAIT)
+    if t.is_alive():
+        held.rollback()
+        held.close()
+        t.join(WAIT)
+        pytest.fail("the second transaction waited for the first one's chain")
+    assert not errors, errors
+    return out[0]
 
 
 def _chains(engine: Engine) -> dict[int, list[tuple[int, int, str | None]]]:
@@ -75,7 +96,9 @@ def _audit_locks(engine: Engine) -> dict[int, list[int]]:
         rows = conn.execute(
             text(
                 "SELECT pid, objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND classid = :k AND objsubid = 2 ORDER BY pid, objid"
+                "AND classid = :k AND objsubid = 2 "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "ORDER BY pid, objid"
             ),
             {"k": audit._PG_LOCK_KEY},
         )
@@ -237,8 +260,11 @@ def _striped(engine: Engine, n: int = 5) -> list[int]:
     a = Session(engine)
     _record(a, "a", 0)
     a.flush()
-    with session_scope(engine) as b:
-        events = [_record(b, "b", i, after={"i": i}, reason=f"r{i}") for i in range(1, n + 1)]
+    events = _meanwhile(
+        engine,
+        a,
+        lambda b: [_record(b, "b", i, after={"i": i}, reason=f"r{i}") for i in range(1, n + 1)],
+    )
     a.commit()
     a.close()
     chains = _chains(engine)
@@ -437,9 +463,7 @@ def test_the_log_is_in_id_order_across_chains(pg_url: str, monkeypatch: pytest.M
     for i in range(3):
         _record(a, "a", i)  # chain 0, seq 1-3, ids 1-3
     a.flush()
-    with session_scope(engine) as b:
-        _record(b, "b", 1)  # chain 1, seq 1-2, ids 4-5
-        _record(b, "b", 2)
+    _meanwhile(engine, a, lambda b: [_record(b, "b", i) for i in (1, 2)])  # chain 1, ids 4-5
     a.commit()
     a.close()
     monkeypatch.setenv("VETLINE_DB_URL", pg_url)
@@ -467,15 +491,18 @@ def test_a_members_latest_decision_is_the_latest_by_id(pg_url: str) -> None:
         after={"status": "excluded"},
     )
     a.flush()
-    with session_scope(engine) as b:
-        audit.record(
+    _meanwhile(
+        engine,
+        a,
+        lambda b: audit.record(
             b,
             actor="sam",
             action=DECIDED_ACTION,
             entity="member",
             entity_id=7,
             after={"status": "current"},
-        )
+        ),
+    )
     a.commit()
     a.close()
     with session_scope(engine) as s:
