@@ -38,8 +38,9 @@ from vetline.errors import InputError
 GENESIS = "0" * 64
 CHAINS = 8  # chains appended to on PostgreSQL; any chain already in the table stays verifiable
 _PG_LOCK_KEY = 4_137_001  # advisory lock (key, chain) that serialises appends to one chain
-# The first free chain in one round trip. The lock must be taken in its own statement: the head
-# is read in the next one, whose snapshot then sees the previous holder's commit.
+# The first free chain in one round trip: the series comes in order and LIMIT stops at the first
+# lock taken, so a transaction holds one chain. The lock must be taken in its own statement: the
+# head is read in the next one, whose snapshot then sees the previous holder's commit.
 _TRY_CHAIN = text(
     "SELECT c FROM generate_series(0, CAST(:chains AS integer) - 1) AS c "
     "WHERE pg_try_advisory_xact_lock(CAST(:key AS integer), c) LIMIT 1"
