@@ -17,12 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, delete, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from test_web_support import copy_template, login, settings_for
+from test_web_support import seeded_template as seeded_template
 from vetline import audit
 from vetline.cli import app
 from vetline.db import get_engine, session_scope
@@ -30,6 +33,7 @@ from vetline.db.migrate import upgrade
 from vetline.db.review import AuditEvent
 from vetline.errors import InputError
 from vetline.intake.decided import DECIDED_ACTION, _decided_excluded
+from vetline.web import create_app
 
 PG_ADMIN_URL = os.environ.get(
     "VETLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -654,3 +658,41 @@ def test_the_downgrade_refuses_to_merge_chains(tmp_path: Any) -> None:
 
     with pytest.raises(RuntimeError, match="chains other than 0"):
         command.downgrade(alembic_config(engine), "0008")
+
+
+# --- the audit page ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def audit_page(
+    sqlite_url: str, tmp_path: Any, seeded_template: tuple[Any, int]
+) -> Iterator[tuple[TestClient, str]]:
+    copy_template(seeded_template, sqlite_url)
+    with TestClient(create_app(settings_for(sqlite_url, tmp_path / "data"))) as c:
+        yield c, sqlite_url
+
+
+def test_the_audit_page_is_in_id_order_and_pages_by_id(audit_page: tuple[TestClient, str]) -> None:
+    """An event in chain 3 (written as a larger CHAINS would on PostgreSQL) has the newest id
+    but position 1: the page shows it first and pages on from its id."""
+    c, url = audit_page
+    login(c, "audrey")
+    with session_scope(get_engine(url)) as s:
+        newest = AuditEvent(
+            chain=3,
+            seq=1,
+            at=datetime.now(UTC),
+            actor="zed",
+            action="chain.three",
+            entity="t",
+            prev_hash=audit.GENESIS,
+        )
+        newest.hash = audit._hash_of(newest)
+        s.add(newest)
+        s.flush()
+        newest_id = newest.id
+        assert audit.verify(s).ok
+    first = c.get("/audit").text
+    assert first.index("chain.three") < first.index("user.login")  # newest first, by id
+    rest = c.get("/audit", params={"before": newest_id}).text
+    assert "chain.three" not in rest and "user.login" in rest
