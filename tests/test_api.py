@@ -304,11 +304,13 @@ def test_concurrent_submissions_keep_the_audit_chain(db_url: str, client: TestCl
         assert list(pool.map(submit, range(1, len(names)))) == [201] * (len(names) - 1)
     with session_scope(get_engine(db_url)) as s:
         assert audit.verify(s).ok
-        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
-    per_app: dict[str, list[int]] = {}
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    per_app: dict[str, list[tuple[int, int]]] = {}
     for e in events:
         if e.entity == "application" and e.entity_id is not None:
-            per_app.setdefault(e.entity_id, []).append(e.seq)
+            per_app.setdefault(e.entity_id, []).append((e.chain, e.seq))
     assert len(per_app) >= len(names)
-    for seqs in per_app.values():  # each submission's events went in together, in order
+    for positions in per_app.values():  # each submission's events went in together, in order,
+        assert len({chain for chain, _ in positions}) == 1  # in one chain
+        seqs = [seq for _, seq in positions]
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))

@@ -39,7 +39,9 @@ def _chain(session: Session, n: int = 5) -> list[AuditEvent]:
 def test_intact_chain_verifies(session: Session) -> None:
     events = _chain(session)
     result = audit.verify(session)
-    assert result.ok and result.events == 5 and result.head == events[-1].hash
+    assert result.ok and result.events == 5
+    # the head names each chain's last position and hash; one transaction, one chain (0)
+    assert result.head == f"0:5:{events[-1].hash}" == audit.head(session)[1]
     assert events[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert audit.verify(session, expected_head=events[-1].hash).ok
@@ -167,7 +169,8 @@ def _holds_chain_lock(session: Session) -> bool:
         session.scalar(
             text(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND objid = :k AND pid = pg_backend_pid()"
+                "AND pid = pg_backend_pid() "
+                "AND (objid = :k OR (classid = :k AND objsubid = 2))"  # (key) or (key, chain)
             ),
             {"k": audit._PG_LOCK_KEY},
         )

@@ -1,4 +1,4 @@
-"""`vetline audit …`: verify the hash chain, note its head, read events."""
+"""`vetline audit …`: verify the hash chains, note their head, read events."""
 
 from __future__ import annotations
 
@@ -17,23 +17,30 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def verify(
-    head: str | None = typer.Option(None, help="The head hash noted earlier (detects truncation)."),
+    head: str | None = typer.Option(
+        None, help="A head noted earlier with `vetline audit head` (detects truncation)."
+    ),
+    exact: bool = typer.Option(
+        False, "--exact", help="With --head: also fail if events were added since it was noted."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Check every event's hash and link; exit 1 naming the first bad event.
+    """Check every event's hash and link in every chain; exit 1 naming the first bad event.
 
-    Example: vetline audit verify --head 3f5a…
+    Example: vetline audit verify --head 0:1520:3f5a…,1:87:9b2c…
     """
     with session_scope() as session:
-        result = audit.verify(session, expected_head=head)
+        result = audit.verify(session, expected_head=head, exact=exact)
     if as_json:
         print_json(vars(result))
     elif result.ok:
         console.print(f"audit trail intact: {result.events} events, head {result.head}")
     else:
+        where = f" at event id {result.bad_event_id}" if result.bad_event_id is not None else ""
+        if result.bad_chain is not None:
+            where += f" (chain {result.bad_chain}, seq {result.bad_seq})"
         err_console.print(
-            f"[bold red]audit trail broken[/] at event id {result.bad_event_id} "
-            f"(seq {result.bad_seq}): {escape(str(result.problem))}",
+            f"[bold red]audit trail broken[/]{escape(where)}: {escape(str(result.problem))}",
             highlight=False,
             markup=True,
         )
@@ -43,13 +50,14 @@ def verify(
 
 @audit_app.command("head")
 def head() -> None:
-    """Print the chain's sequence number and head hash, to keep somewhere else.
+    """Print how many events the head covers and the head (every chain's last seq and hash).
 
-    Example: vetline audit head
+    Keep the head (the second field) somewhere else; `vetline audit verify --head HEAD` later
+    fails if any chain lost events at its end. Example: vetline audit head
     """
     with session_scope() as session:
-        seq, digest = audit.head(session)
-    typer.echo(f"{seq} {digest}")
+        events, digest = audit.head(session)
+    typer.echo(f"{events} {digest}")
 
 
 @audit_app.command("list")
@@ -62,7 +70,8 @@ def list_(
 ) -> None:
     """Newest events first. Example: vetline audit list --entity case --id 12 --json"""
     with session_scope() as session:
-        query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+        # id is the global order; seq is the position within the event's chain
+        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
         if action:
             query = query.where(AuditEvent.action == action)
         if entity:
@@ -71,6 +80,8 @@ def list_(
             query = query.where(AuditEvent.entity_id == entity_id)
         rows = [
             {
+                "id": e.id,
+                "chain": e.chain,
                 "seq": e.seq,
                 "at": e.at,
                 "actor": e.actor,
@@ -92,7 +103,7 @@ def list_(
         return
     for r in rows:
         console.print(
-            f"{r['seq']:>6} {r['at']:%Y-%m-%d %H:%M:%S} {r['actor']:<10} "
+            f"{r['id']:>7} {r['at']:%Y-%m-%d %H:%M:%S} {r['actor']:<10} "
             f"{r['action']:<20} {r['entity']} {r['entity_id'] or ''} "
             f"{r['reason'] or ''}",
             highlight=False,

@@ -18,9 +18,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -281,12 +283,19 @@ class BulkConfirmation(Base):
 
 
 class AuditEvent(Base):
-    """One link of the hash chain: `hash` covers every field and the previous event's hash."""
+    """One link of a hash chain: `hash` covers every field and the previous event's hash.
+
+    `seq` is the position in its chain (`chain`); `id` is the global order of events.
+    """
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_events_chain_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # no Python-side default: audit.record sets it, and inserts that do not (the tests' forged
+    # events, rows written by code older than chains) get the database's 0
+    chain: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60), index=True)

@@ -32,7 +32,7 @@ def _decided_excluded(session: Session, member_ids: list[int]) -> set[int]:
                 AuditEvent.entity == "member",
                 AuditEvent.entity_id.in_([str(m) for m in chunk]),
             )
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.id)  # the global order (seq is per chain)
         )
         for event in rows:
             after: dict[str, object] = event.after or {}

@@ -115,11 +115,11 @@ def audit_page(
     before: QueryId = None,
 ) -> Response:
     require(user, Permission.READ_AUDIT)
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(100)
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(100)  # id: global order
     if action:
         query = query.where(AuditEvent.action == action)
     if before is not None:
-        query = query.where(AuditEvent.seq < before)
+        query = query.where(AuditEvent.id < before)
     events = list(session.scalars(query))
     return render(
         request,
@@ -132,7 +132,7 @@ def audit_page(
 def audit_verify(request: Request, session: SessionDep, user: CurrentUser, _c: CsrfDep) -> Response:
     require(user, Permission.READ_AUDIT)
     result = audit.verify(session)
-    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(100)))
+    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(100)))
     return render(
         request,
         "audit.html",
