@@ -6,7 +6,7 @@ or a case on the conduct track. The machine only refers: nobody is refused here.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -52,6 +52,9 @@ class OutcomeSummary:
     kept_open_case: int = 0  # an open case already exists: outcome recorded, case left to people
     kept_human_decision: int = 0  # people decided already and nothing new was found
     skipped: int = 0  # withdrawn applications
+    # given the applications' rows (the submit path): each one's outcome row, the case opened
+    recorded: dict[int, ScreeningOutcome] = field(default_factory=dict)
+    opened: dict[int, int] = field(default_factory=dict)
 
 
 def age_on(born: date | None, day: date) -> int | None:
@@ -73,12 +76,21 @@ def _register_checked(session: Session) -> bool:
 
 
 def build_facts(
-    session: Session, apps: Sequence[Application], *, register_checked: bool | None = None
+    session: Session,
+    apps: Sequence[Application],
+    *,
+    register_checked: bool | None = None,
+    without_hits: Collection[int] = (),
 ) -> dict[int, Facts]:
-    """Screening facts for each application, from its stored hits (decision memory applied)."""
+    """Screening facts for each application, from its stored hits (decision memory applied).
+
+    `without_hits`: applications the caller knows have no stored hit (not looked up).
+    """
     if register_checked is None:
         register_checked = _register_checked(session)
-    ids = [a.id for a in apps]
+    ids = [a.id for a in apps if a.id not in without_hits]
+    if not ids:
+        return {app.id: _facts(app, register_checked, (), ()) for app in apps}
     # the columns the facts need, not whole hits: their explanations are large JSON
     hit_columns = (
         Hit.id,
@@ -153,20 +165,31 @@ def build_facts(
             other_is_earlier=earlier,
             pair_hash=hit.pair_hash,
         )
-    out = {}
-    for app in apps:
-        as_of = app.applied_at.date()
-        out[app.id] = Facts(
-            application_id=app.id,
-            as_of=as_of,
-            age=age_on(app.date_of_birth, as_of),
-            category=app.category or "member",
-            payment_status=app.payment_status,
-            register_checked=register_checked,
-            hits=tuple(by_app[app.id].values()),
-            cleared_hit_ids=tuple(cleared_ids[app.id]),
+    return {
+        app.id: _facts(
+            app, register_checked, tuple(by_app[app.id].values()), tuple(cleared_ids[app.id])
         )
-    return out
+        for app in apps
+    }
+
+
+def _facts(
+    app: Application,
+    register_checked: bool,
+    hits: tuple[HitFact, ...],
+    cleared_hit_ids: tuple[int, ...],
+) -> Facts:
+    as_of = app.applied_at.date()
+    return Facts(
+        application_id=app.id,
+        as_of=as_of,
+        age=age_on(app.date_of_birth, as_of),
+        category=app.category or "member",
+        payment_status=app.payment_status,
+        register_checked=register_checked,
+        hits=hits,
+        cleared_hit_ids=cleared_hit_ids,
+    )
 
 
 def _thresholds(session: Session, application_ids: Sequence[int]) -> dict[int, float]:
@@ -337,12 +360,20 @@ def decide_outcomes(
     actor: str = "system",
     now: datetime | None = None,
     applications: Sequence[Application] | None = None,
+    inserted_now: bool = False,
+    without_hits: Collection[int] = (),
 ) -> OutcomeSummary:
     """Apply `rulebook` to the applications' stored hits and route each one (see module doc).
 
     `applications`: the rows of `application_ids` if the caller has them loaded in this
-    session (the submit path), so they are not read again.
+    session (the submit path), so they are not read again; the summary then keeps each
+    one's outcome row and the case opened on it (`recorded`, `opened`). `inserted_now`: they
+    were inserted in this transaction, so nobody else can have a case or an outcome on them
+    yet and none is looked for; `without_hits`: of those, the ones the caller screened and
+    found no hit for.
     """
+    if without_hits and not inserted_now:
+        raise ValueError("without_hits: only for applications inserted in this transaction")
     now = now or utcnow()
     rulebook_id = register(session, rulebook, actor=actor)
     summary = OutcomeSummary(rulebook=rulebook.label)
@@ -356,16 +387,22 @@ def decide_outcomes(
             apps = [loaded[i] for i in chunk]
         else:
             apps = list(session.scalars(select(Application).where(Application.id.in_(chunk))))
-        people = _human_state(session, chunk, rulebook)
-        previous = {
-            o.application_id: o
-            for o in session.scalars(
-                select(ScreeningOutcome)
-                .where(ScreeningOutcome.application_id.in_(chunk))
-                .order_by(ScreeningOutcome.id)
-            )
-        }
-        facts = build_facts(session, apps, register_checked=register_checked)
+        people = {} if inserted_now else _human_state(session, chunk, rulebook)
+        previous = (
+            {}
+            if inserted_now
+            else {
+                o.application_id: o
+                for o in session.scalars(
+                    select(ScreeningOutcome)
+                    .where(ScreeningOutcome.application_id.in_(chunk))
+                    .order_by(ScreeningOutcome.id)
+                )
+            }
+        )
+        facts = build_facts(
+            session, apps, register_checked=register_checked, without_hits=without_hits
+        )
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         for app in sorted(apps, key=lambda a: a.id):
             if app.status == ApplicationStatus.WITHDRAWN:
@@ -404,6 +441,10 @@ def decide_outcomes(
             else:
                 app.updated_at = now  # first: flushed with the new status, one UPDATE
                 changed = _route(session, app, row, ev, rulebook, now, actor, summary)
+            if applications is not None:
+                summary.recorded[app.id] = row
+                if isinstance(case_id := changed.get("case_id"), int):
+                    summary.opened[app.id] = case_id
             counts[ev.outcome] += 1
             audit.record(
                 session,
