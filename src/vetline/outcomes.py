@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from vetline import audit
@@ -375,10 +377,17 @@ def decide_outcomes(
     if without_hits and not inserted_now:
         raise ValueError("without_hits: only for applications inserted in this transaction")
     now = now or utcnow()
-    rulebook_id = register(session, rulebook, actor=actor)
     summary = OutcomeSummary(rulebook=rulebook.label)
     counts: Counter[str] = Counter()
-    register_checked = _register_checked(session)
+
+    # new rows' screened values wait in the session for routing's UPDATE (one, not two); the
+    # reads need nothing of theirs written first
+    def reading() -> AbstractContextManager[object]:
+        return session.no_autoflush if inserted_now else nullcontext()
+
+    with reading():
+        rulebook_id = register(session, rulebook, actor=actor)
+        register_checked = _register_checked(session)
     ids = list(dict.fromkeys(application_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -400,35 +409,49 @@ def decide_outcomes(
                 )
             }
         )
-        facts = build_facts(
-            session, apps, register_checked=register_checked, without_hits=without_hits
-        )
-        rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
+        with reading():
+            facts = build_facts(
+                session, apps, register_checked=register_checked, without_hits=without_hits
+            )
+        evaluated: list[tuple[Application, Evaluation]] = []
+        values: list[dict[str, Any]] = []
         for app in sorted(apps, key=lambda a: a.id):
             if app.status == ApplicationStatus.WITHDRAWN:
                 summary.skipped += 1
                 continue
             ev = evaluate(rulebook, facts[app.id])
-            row = ScreeningOutcome(
-                application_id=app.id,
-                rulebook_id=rulebook_id,
-                rulebook_version=rulebook.label,
-                clause_ids=list(ev.clause_ids),
-                outcome=ev.outcome,
-                track=ev.track,
-                facts=outcome_facts(facts[app.id], ev),
-                evidence_hit_ids=list(ev.evidence_hit_ids),
-                deadline_at=_carried_deadline(previous.get(app.id), ev)
-                or _deadline(ev, rulebook, now),
-                actor=actor,
-                created_at=now,
+            evaluated.append((app, ev))
+            values.append(
+                dict(
+                    application_id=app.id,
+                    rulebook_id=rulebook_id,
+                    rulebook_version=rulebook.label,
+                    clause_ids=list(ev.clause_ids),
+                    outcome=ev.outcome,
+                    track=ev.track,
+                    facts=outcome_facts(facts[app.id], ev),
+                    evidence_hit_ids=list(ev.evidence_hit_ids),
+                    deadline_at=_carried_deadline(previous.get(app.id), ev)
+                    or _deadline(ev, rulebook, now),
+                    actor=actor,
+                    created_at=now,
+                )
             )
-            session.add(row)
-            rows.append((app, ev, row))
-        session.flush()  # one round trip for the chunk's outcome rows
+        # one round trip for the chunk's outcome rows, which come back loaded (their ids)
+        rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
+        if values:
+            with session.no_autoflush:
+                stored = session.scalars(
+                    insert(ScreeningOutcome).returning(
+                        ScreeningOutcome, sort_by_parameter_order=True
+                    ),
+                    values,
+                ).all()
+            rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
         # the runs' thresholds of the evidence hits (none at all: the usual submission)
         evidence = any(ev.evidence_hit_ids for _app, ev, _row in rows)
-        thresholds = _thresholds(session, chunk) if evidence else {}
+        with reading():
+            thresholds = _thresholds(session, chunk) if evidence else {}
         for app, ev, row in rows:
             before = app.status
             changed: dict[str, object] = {}

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from vetline.db.inserted import note_inserted
 from vetline.db.people import RecordChange
 from vetline.intake.records import content_hash, jsonable
 
@@ -121,9 +122,11 @@ class Upserter:
             if self.returning:
                 with self.session.no_autoflush:
                     returned = self.session.scalars(
-                        insert(self.model).returning(self.model), inserts
-                    )
-                    self.inserted_rows += returned.all()
+                        insert(self.model).returning(self.model, sort_by_parameter_order=True),
+                        inserts,
+                    ).all()
+                note_inserted(self.session, returned)
+                self.inserted_rows += returned
             elif self.session.get_bind().dialect.name == "postgresql":
                 self._copy(inserts)
             else:
