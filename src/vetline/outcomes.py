@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
 from vetline.cases import notices
@@ -88,70 +88,67 @@ def build_facts(
 
     `without_hits`: applications the caller knows have no stored hit (not looked up).
     """
+    return _facts_and_thresholds(session, apps, register_checked, without_hits)[0]
+
+
+def _facts_and_thresholds(
+    session: Session,
+    apps: Sequence[Application],
+    register_checked: bool | None,
+    without_hits: Collection[int],
+) -> tuple[dict[int, Facts], dict[int, float]]:
+    """`build_facts`, and the review threshold of the run that stored each hit in them."""
     if register_checked is None:
         register_checked = _register_checked(session)
     ids = [a.id for a in apps if a.id not in without_hits]
     if not ids:
-        return {app.id: _facts(app, register_checked, (), ()) for app in apps}
-    # the columns the facts need, not whole hits: their explanations are large JSON
-    hit_columns = (
-        Hit.id,
-        Hit.application_id,
-        Hit.target,
-        Hit.band,
-        Hit.score,
-        Hit.pair_hash,
-        Hit.other_application_id,
-    )
+        return {app.id: _facts(app, register_checked, (), ()) for app in apps}, {}
+    other = aliased(Application)
+    # the columns the facts need, not whole hits: their explanations are large JSON; what
+    # they point at (list, entry, the other application, a clearing, the run) in one query
     rows = session.execute(
         select(
-            *hit_columns,
+            Hit.id,
+            Hit.application_id,
+            Hit.target,
+            Hit.band,
+            Hit.score,
+            Hit.pair_hash,
+            Hit.other_application_id,
             ReferenceList.kind,
             ReferenceList.active,
             ReferenceEntry.event_date,
             ReferenceEntry.removed_in_version,
+            ClearedPair.id.is_not(None).label("cleared"),
+            other.applied_at.label("other_applied_at"),
+            ScreeningRun.review_threshold,
         )
         .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
         .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
+        .outerjoin(ClearedPair, ClearedPair.pair_hash == Hit.pair_hash)  # unique: one or none
+        .outerjoin(other, Hit.other_application_id == other.id)
+        .join(ScreeningRun, Hit.run_id == ScreeningRun.id)
         .where(Hit.application_id.in_(ids), Hit.superseded_at.is_(None))
         .order_by(Hit.id)
     ).all()
-    pair_hashes = {row.pair_hash for row in rows}
-    cleared = (
-        set(
-            session.scalars(
-                select(ClearedPair.pair_hash).where(ClearedPair.pair_hash.in_(pair_hashes))
-            )
-        )
-        if pair_hashes
-        else set()
-    )
-    others = {r.other_application_id for r in rows if r.other_application_id is not None}
-    other_applied = (
-        dict(
-            session.execute(
-                select(Application.id, Application.applied_at).where(Application.id.in_(others))
-            ).all()
-        )
-        if others
-        else {}
-    )
     by_app: dict[int, dict[str, HitFact]] = defaultdict(dict)
     cleared_ids: dict[int, list[int]] = defaultdict(list)
+    thresholds: dict[int, float] = {}
     applied = {a.id: a.applied_at for a in apps}
     for hit in rows:
         kind, active, removed = hit.kind, hit.active, hit.removed_in_version
         app_id = hit.application_id
         if app_id is None:  # the query selects hits on these applications only
             continue
+        thresholds[hit.id] = hit.review_threshold
         if hit.target == HitTarget.REFERENCE and (removed is not None or active is False):
             continue  # the entry left the list, or the list was withdrawn
-        if hit.pair_hash in cleared:
+        if hit.cleared:
             cleared_ids[app_id].append(hit.id)
             continue
         earlier = False
         if hit.other_application_id is not None:
-            when = other_applied.get(hit.other_application_id)
+            when = hit.other_applied_at
             mine = applied[app_id]
             earlier = when is not None and (
                 when < mine or (when == mine and hit.other_application_id < app_id)
@@ -167,12 +164,13 @@ def build_facts(
             other_is_earlier=earlier,
             pair_hash=hit.pair_hash,
         )
-    return {
+    facts = {
         app.id: _facts(
             app, register_checked, tuple(by_app[app.id].values()), tuple(cleared_ids[app.id])
         )
         for app in apps
     }
+    return facts, thresholds
 
 
 def _facts(
@@ -192,16 +190,6 @@ def _facts(
         hits=hits,
         cleared_hit_ids=cleared_hit_ids,
     )
-
-
-def _thresholds(session: Session, application_ids: Sequence[int]) -> dict[int, float]:
-    """hit id -> the review threshold of the screening run that stored it."""
-    rows = session.execute(
-        select(Hit.id, ScreeningRun.review_threshold)
-        .join(ScreeningRun, Hit.run_id == ScreeningRun.id)
-        .where(Hit.application_id.in_(application_ids))
-    ).all()
-    return {hit_id: threshold for hit_id, threshold in rows}
 
 
 @dataclass(frozen=True)
@@ -410,9 +398,7 @@ def decide_outcomes(
             }
         )
         with reading():
-            facts = build_facts(
-                session, apps, register_checked=register_checked, without_hits=without_hits
-            )
+            facts, thresholds = _facts_and_thresholds(session, apps, register_checked, without_hits)
         evaluated: list[tuple[Application, Evaluation]] = []
         values: list[dict[str, Any]] = []
         for app in sorted(apps, key=lambda a: a.id):
@@ -448,10 +434,6 @@ def decide_outcomes(
                     values,
                 ).all()
             rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
-        # the runs' thresholds of the evidence hits (none at all: the usual submission)
-        evidence = any(ev.evidence_hit_ids for _app, ev, _row in rows)
-        with reading():
-            thresholds = _thresholds(session, chunk) if evidence else {}
         for app, ev, row in rows:
             before = app.status
             changed: dict[str, object] = {}
