@@ -10,9 +10,10 @@ from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import Executable, bindparam, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
@@ -65,16 +66,14 @@ def age_on(born: date | None, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+# built once: building a statement costs more than running this one
+_REGISTER_CHECKED = select(
+    exists().where(ReferenceList.kind == ListKind.REGISTER, ReferenceList.active.is_(True))
+)
+
+
 def _register_checked(session: Session) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    ReferenceList.kind == ListKind.REGISTER, ReferenceList.active.is_(True)
-                )
-            )
-        )
-    )
+    return bool(session.scalar(_REGISTER_CHECKED))
 
 
 def build_facts(
@@ -91,22 +90,13 @@ def build_facts(
     return _facts_and_thresholds(session, apps, register_checked, without_hits)[0]
 
 
-def _facts_and_thresholds(
-    session: Session,
-    apps: Sequence[Application],
-    register_checked: bool | None,
-    without_hits: Collection[int],
-) -> tuple[dict[int, Facts], dict[int, float]]:
-    """`build_facts`, and the review threshold of the run that stored each hit in them."""
-    if register_checked is None:
-        register_checked = _register_checked(session)
-    ids = [a.id for a in apps if a.id not in without_hits]
-    if not ids:
-        return {app.id: _facts(app, register_checked, (), ()) for app in apps}, {}
+@cache
+def _facts_query() -> Executable:
+    """The hits' columns the facts need, not whole hits (their explanations are large JSON),
+    with what they point at (list, entry, the other application, a clearing, the run) in one
+    query; built once (building it costs more than running it on a submission)."""
     other = aliased(Application)
-    # the columns the facts need, not whole hits: their explanations are large JSON; what
-    # they point at (list, entry, the other application, a clearing, the run) in one query
-    rows = session.execute(
+    return (
         select(
             Hit.id,
             Hit.application_id,
@@ -128,9 +118,27 @@ def _facts_and_thresholds(
         .outerjoin(ClearedPair, ClearedPair.pair_hash == Hit.pair_hash)  # unique: one or none
         .outerjoin(other, Hit.other_application_id == other.id)
         .join(ScreeningRun, Hit.run_id == ScreeningRun.id)
-        .where(Hit.application_id.in_(ids), Hit.superseded_at.is_(None))
+        .where(
+            Hit.application_id.in_(bindparam("ids", expanding=True)),
+            Hit.superseded_at.is_(None),
+        )
         .order_by(Hit.id)
-    ).all()
+    )
+
+
+def _facts_and_thresholds(
+    session: Session,
+    apps: Sequence[Application],
+    register_checked: bool | None,
+    without_hits: Collection[int],
+) -> tuple[dict[int, Facts], dict[int, float]]:
+    """`build_facts`, and the review threshold of the run that stored each hit in them."""
+    if register_checked is None:
+        register_checked = _register_checked(session)
+    ids = [a.id for a in apps if a.id not in without_hits]
+    if not ids:
+        return {app.id: _facts(app, register_checked, (), ()) for app in apps}, {}
+    rows = session.execute(_facts_query(), {"ids": ids}).all()
     by_app: dict[int, dict[str, HitFact]] = defaultdict(dict)
     cleared_ids: dict[int, list[int]] = defaultdict(list)
     thresholds: dict[int, float] = {}

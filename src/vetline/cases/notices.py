@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
@@ -92,37 +93,40 @@ def agreement(explanation: Sequence[dict[str, Any]]) -> str:
     return " ".join(out)
 
 
+@cache
+def _evidence_query() -> Executable:
+    """Each hit with what it points at (its entry and list, the member, the other application)
+    in one query, not one per kind; built once."""
+    other_app = aliased(Application)
+    return (
+        select(
+            Hit,
+            ReferenceEntry.id,
+            ReferenceEntry.first_name,
+            ReferenceEntry.last_name,
+            ReferenceEntry.party,
+            ReferenceEntry.role,
+            ReferenceEntry.event_date,
+            ReferenceList.id,
+            ReferenceList.kind,
+            ReferenceList.name,
+            Member.id,
+            Member.joined_at,
+            other_app.id,
+            other_app.applied_at,
+        )
+        .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
+        .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
+        .outerjoin(Member, Hit.member_id == Member.id)
+        .outerjoin(other_app, Hit.other_application_id == other_app.id)
+        .where(Hit.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Hit.id)
+    )
+
+
 def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
     """One plain sentence per hit: what was found, where, and how strong the match is."""
-    # each hit with what it points at (its entry and list, the member, the other
-    # application) in one query, not one per kind
-    other_app = aliased(Application)
-    rows: list[Any] = list(
-        session.execute(
-            select(
-                Hit,
-                ReferenceEntry.id,
-                ReferenceEntry.first_name,
-                ReferenceEntry.last_name,
-                ReferenceEntry.party,
-                ReferenceEntry.role,
-                ReferenceEntry.event_date,
-                ReferenceList.id,
-                ReferenceList.kind,
-                ReferenceList.name,
-                Member.id,
-                Member.joined_at,
-                other_app.id,
-                other_app.applied_at,
-            )
-            .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
-            .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
-            .outerjoin(Member, Hit.member_id == Member.id)
-            .outerjoin(other_app, Hit.other_application_id == other_app.id)
-            .where(Hit.id.in_(hit_ids))
-            .order_by(Hit.id)
-        )
-    )
+    rows: list[Any] = list(session.execute(_evidence_query(), {"ids": list(hit_ids)}))
     hits = [row[0] for row in rows]
     entries = {
         r[1]: SimpleNamespace(

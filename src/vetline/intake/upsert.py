@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,14 @@ from vetline.db.people import RecordChange
 from vetline.intake.records import content_hash, jsonable
 
 CHUNK = 5000
+
+
+@cache
+def _by_keys(model: Any) -> Executable:
+    """Existing (key, id, hash) of the given keys in `model`'s table."""
+    return select(model.external_id, model.id, model.content_hash).where(
+        model.external_id.in_(bindparam("keys", expanding=True))
+    )
 
 
 class Upserter:
@@ -75,19 +84,23 @@ class Upserter:
         self.inserted = self.updated = self.unchanged = self.removed = 0
 
     def _lookup(self, keys: list[str] | None) -> dict[str, tuple[int, str, int | None]]:
-        model = self.model
-        columns = [model.external_id, model.id, model.content_hash]
-        if self.track_removed:
-            columns.append(model.removed_in_version)
-        query = select(*columns)
-        if self.where is not None:
-            query = query.where(self.where)
-        if keys is not None:
-            query = query.where(model.external_id.in_(keys))
+        if keys is not None and self.where is None and not self.track_removed:
+            # the usual small import (a submission): a statement built once per table
+            query, params = _by_keys(self.model), {"keys": keys}
+        else:
+            model = self.model
+            columns = [model.external_id, model.id, model.content_hash]
+            if self.track_removed:
+                columns.append(model.removed_in_version)
+            query, params = select(*columns), {}
+            if self.where is not None:
+                query = query.where(self.where)
+            if keys is not None:
+                query = query.where(model.external_id.in_(keys))
         # Core on the session's connection: plain rows, and no autoflush of the import's row
         return {
             r[0]: (r[1], r[2], r[3] if self.track_removed else None)
-            for r in self.session.connection().execute(query)
+            for r in self.session.connection().execute(query, params)
         }
 
     def add(self, key: str, record: dict[str, Any]) -> None:
