@@ -13,12 +13,13 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, exists, insert, select
+from sqlalchemy import Executable, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
 from vetline.cases import notices
 from vetline.db.base import utcnow
+from vetline.db.inserted import insert_loaded
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -434,13 +435,7 @@ def decide_outcomes(
         # one round trip for the chunk's outcome rows, which come back loaded (their ids)
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         if values:
-            with session.no_autoflush:
-                stored = session.scalars(
-                    insert(ScreeningOutcome).returning(
-                        ScreeningOutcome, sort_by_parameter_order=True
-                    ),
-                    values,
-                ).all()
+            stored = insert_loaded(session, ScreeningOutcome, values)
             rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
         for app, ev, row in rows:
             before = app.status

@@ -17,7 +17,7 @@ from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vetline.db.inserted import note_inserted
+from vetline.db.inserted import insert_loaded
 from vetline.db.people import RecordChange
 from vetline.intake.records import content_hash, jsonable
 
@@ -133,13 +133,7 @@ class Upserter:
         self._pending = []
         if inserts:
             if self.returning:
-                with self.session.no_autoflush:
-                    returned = self.session.scalars(
-                        insert(self.model).returning(self.model, sort_by_parameter_order=True),
-                        inserts,
-                    ).all()
-                note_inserted(self.session, returned)
-                self.inserted_rows += returned
+                self.inserted_rows += insert_loaded(self.session, self.model, inserts)
             elif self.session.get_bind().dialect.name == "postgresql":
                 self._copy(inserts)
             else:
