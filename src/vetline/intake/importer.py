@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
+from vetline.db.inserted import insert_loaded
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -328,7 +329,12 @@ def _finish(
     imp.rows, imp.inserted, imp.updated = rows, up.inserted, up.updated
     imp.unchanged, imp.removed = up.unchanged, up.removed
     imp.list_version = ref.version if ref is not None else None
-    session.flush()
+    if imp.id is None:  # nothing needed its id: one INSERT with the counts (no flush for it)
+        session.expunge(imp)
+        values = {c.key: getattr(imp, c.key) for c in Import.__table__.columns if c.key != "id"}
+        imp = insert_loaded(session, Import, [values])[0]
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     return ImportSummary(
         kind=kind,
         file=csv.name,
