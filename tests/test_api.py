@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from test_web_support import PASSWORD, add_user, api_token, settings_for
 from vetline import audit
 from vetline.db import get_engine, session_scope
-from vetline.db.people import Application, Member
+from vetline.db.people import Application, Import, Member
 from vetline.db.review import AuditEvent
 from vetline.web import create_app
 from vetline.web.deps import SCOPES
@@ -185,6 +185,43 @@ def test_submit_one_application_is_screened_at_once(client: TestClient) -> None:
     again = client.get("/api/applications/W-1", headers=headers)
     assert again.status_code == 200
     assert _by_hit(again.json()) == _by_hit(out)
+
+
+def test_submission_answers_what_the_database_then_holds(client: TestClient, db_url: str) -> None:
+    """A new application's response is built from what its screening stored (no hits, a
+    fix-it case, hits and a case), a repeated or changed one's from the database; every
+    response equals a later GET, and the import is recorded as a one-row file's would be."""
+    headers = api_token(client, "rita", ALL)
+    base = {"applied_at": "2016-07-12T09:30:00Z", "source": "direct"}
+    bodies = [
+        {**base, "id": "S-1", "first_name": "Zed", "last_name": "Quill"},  # nothing found
+        {**base, "id": "S-2", "first_name": "Yan", "last_name": "Ode", "payment_status": "failed"},
+        {**base, "id": "S-3", "first_name": "Ann", "last_name": "Lee", "payment_status": "failed"},
+        {**base, "id": "S-1", "first_name": "Zed", "last_name": "Quill"},  # sent again
+        {**base, "id": "S-2", "first_name": "Yan", "last_name": "Oder"},  # changed
+    ]
+    answers = []
+    for body in bodies:
+        r = client.post("/api/applications", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        out = r.json()
+        again = client.get(f"/api/applications/{body['id']}", headers=headers)
+        assert _by_hit(again.json()) == _by_hit(out)
+        answers.append(out)
+    assert answers[0]["hits"] == [] and answers[0]["case_ids"] == []
+    assert answers[1]["status"] == "fix_it" and len(answers[1]["case_ids"]) == 1
+    assert answers[2]["hits"] and len(answers[2]["case_ids"]) == 1
+    assert answers[3]["outcome"]["created_at"] > answers[0]["outcome"]["created_at"]
+    with session_scope(get_engine(db_url)) as s:
+        imports = s.scalars(select(Import).order_by(Import.id)).all()
+    assert [(i.file_name, i.rows, i.inserted, i.updated, i.unchanged) for i in imports] == [
+        ("submitted-application.csv", 1, 1, 0, 0),
+        ("submitted-application.csv", 1, 1, 0, 0),
+        ("submitted-application.csv", 1, 1, 0, 0),
+        ("submitted-application.csv", 1, 0, 0, 1),
+        ("submitted-application.csv", 1, 0, 1, 0),
+    ]
+    assert imports[0].file_sha256 == imports[3].file_sha256 != imports[1].file_sha256
 
 
 def _by_hit(out: dict[str, Any]) -> dict[str, Any]:

@@ -257,3 +257,53 @@ def test_the_loaded_row_gets_the_screened_status_without_reading_it_again(
         session.expire(app)
         assert (app.status, app.screened_at, app.updated_at) == got  # the database's values
     session.rollback()
+
+
+def test_a_row_inserted_in_this_transaction_is_written_once_after_routing(
+    session: Session,
+) -> None:
+    """An application the transaction inserted (a submission) gets its screened values in
+    memory and routing's status with them in one UPDATE; they are what the database holds."""
+    from sqlalchemy import event
+
+    from vetline.intake import import_application
+    from vetline.intake.csvfile import CsvFile
+    from vetline.outcomes import decide_outcomes
+    from vetline.rulebook import DEFAULT_RULEBOOK, load_rulebook
+    from vetline.rulebook.store import register
+
+    rulebook = load_rulebook(DEFAULT_RULEBOOK)
+    with Session(session.get_bind()) as other:  # stored before, as on a running server
+        register(other, rulebook)
+        other.commit()
+    one = b"id,first_name,last_name,applied_at\r\nN9,Ann,Lee,2016-07-12T09:30:00Z\r\n"
+    _summary, app = import_application(session, CsvFile.from_bytes(one, "one.csv"))
+    statements: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        statements.append(statement)
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        screened = screen_one_application(session, app)
+        assert app.status == "screened"
+        decide_outcomes(
+            session,
+            [app.id],
+            rulebook=rulebook,
+            applications=[app],
+            inserted_now=True,
+            without_hits=[] if screened.hits else [app.id],
+        )
+        session.flush()
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    assert sum(s.startswith("UPDATE applications") for s in statements) == 1, "\n".join(
+        s[:70] for s in statements
+    )
+    got = (app.status, app.screened_at, app.updated_at)
+    assert got[0] not in ("received", "screened") and got[1] is not None
+    session.expire(app)
+    assert (app.status, app.screened_at, app.updated_at) == got
+    session.rollback()

@@ -159,3 +159,38 @@ def test_errors_are_capped_at_twenty_and_say_so(tmp_path: Path) -> None:
     lines = err.value.detail.splitlines()
     assert lines[0] == "wrong.csv: stopped at 20 errors; nothing was imported:"
     assert len(lines) == 21 and lines[-1].startswith("wrong.csv, row 21, field date_of_birth:")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=200),
+        st.lists(_cell_text, min_size=1, max_size=4).map(
+            lambda cells: (
+                "id,last_name\r\n" + "".join(f'{i},"{c}"\r\n' for i, c in enumerate(cells))
+            ).encode()
+        ),
+    ),
+)
+def test_a_csv_in_memory_reads_as_the_same_file_on_disk(tmp_path: Path, data: bytes) -> None:
+    """CsvFile.from_bytes (a single submission) sees what CsvFile sees in the same file: the
+    hash, encoding, lines, header and rows, or the same error."""
+    path = tmp_path / "same.csv"
+    path.write_bytes(data)
+
+    def read(make: object) -> object:
+        try:
+            csv = make()  # type: ignore[operator]
+            return (
+                csv.info.sha256,
+                csv.info.encoding,
+                csv.info.lines,
+                csv.header,
+                list(csv.rows()),
+            )
+        except InputError as exc:
+            return exc.detail
+
+    assert read(lambda: CsvFile.from_bytes(data, "same.csv")) == read(lambda: CsvFile(path))

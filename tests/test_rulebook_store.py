@@ -74,3 +74,30 @@ def test_two_first_submissions_racing_store_the_version_once(pg_url: str) -> Non
     assert result["id"] == first_id
     with make() as s:
         assert _stored_once(s)
+
+
+@pytest.mark.postgres
+def test_a_version_stored_then_rolled_back_is_stored_again(pg_url: str) -> None:
+    """The id of a stored version is kept in memory only once read committed: a registration
+    rolled back is not remembered, and the next one stores the version again. (PostgreSQL
+    only: on SQLite, pysqlite commits the version's row when its savepoint is released, and
+    the rollback takes only its audit event.)"""
+    from vetline.db import get_engine
+
+    engine = get_engine(pg_url)
+    rb = _rulebook()
+    make = sessionmaker(bind=engine)
+    with make() as s:
+        register(s, rb)
+        assert register(s, rb) is not None  # read back inside its own transaction
+        s.rollback()
+    with make.begin() as s:
+        stored = register(s, rb)
+    with make.begin() as s:
+        assert register(s, rb) == stored  # now read committed, and kept
+        assert s.get(RulebookRecord, stored) is not None
+    changed = dataclasses.replace(rb, sha256="0" * 64)
+    with make.begin() as s, pytest.raises(Conflict, match="give the changed rules a new version"):
+        register(s, changed)  # refused from memory too
+    with make() as s:
+        assert _stored_once(s)

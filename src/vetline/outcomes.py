@@ -6,16 +6,20 @@ or a case on the conduct track. The machine only refers: nobody is refused here.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable, bindparam, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
 from vetline.cases import notices
 from vetline.db.base import utcnow
+from vetline.db.inserted import insert_loaded
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -52,6 +56,9 @@ class OutcomeSummary:
     kept_open_case: int = 0  # an open case already exists: outcome recorded, case left to people
     kept_human_decision: int = 0  # people decided already and nothing new was found
     skipped: int = 0  # withdrawn applications
+    # given the applications' rows (the submit path): each one's outcome row, the case opened
+    recorded: dict[int, ScreeningOutcome] = field(default_factory=dict)
+    opened: dict[int, int] = field(default_factory=dict)
 
 
 def age_on(born: date | None, day: date) -> int | None:
@@ -60,84 +67,97 @@ def age_on(born: date | None, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+# built once: building a statement costs more than running this one
+_REGISTER_CHECKED = select(
+    exists().where(ReferenceList.kind == ListKind.REGISTER, ReferenceList.active.is_(True))
+)
+
+
 def _register_checked(session: Session) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    ReferenceList.kind == ListKind.REGISTER, ReferenceList.active.is_(True)
-                )
-            )
-        )
-    )
+    return bool(session.scalar(_REGISTER_CHECKED))
 
 
 def build_facts(
-    session: Session, apps: Sequence[Application], *, register_checked: bool | None = None
+    session: Session,
+    apps: Sequence[Application],
+    *,
+    register_checked: bool | None = None,
+    without_hits: Collection[int] = (),
 ) -> dict[int, Facts]:
-    """Screening facts for each application, from its stored hits (decision memory applied)."""
-    if register_checked is None:
-        register_checked = _register_checked(session)
-    ids = [a.id for a in apps]
-    # the columns the facts need, not whole hits: their explanations are large JSON
-    hit_columns = (
-        Hit.id,
-        Hit.application_id,
-        Hit.target,
-        Hit.band,
-        Hit.score,
-        Hit.pair_hash,
-        Hit.other_application_id,
-    )
-    rows = session.execute(
+    """Screening facts for each application, from its stored hits (decision memory applied).
+
+    `without_hits`: applications the caller knows have no stored hit (not looked up).
+    """
+    return _facts_and_thresholds(session, apps, register_checked, without_hits)[0]
+
+
+@cache
+def _facts_query() -> Executable:
+    """The hits' columns the facts need, not whole hits (their explanations are large JSON),
+    with what they point at (list, entry, the other application, a clearing, the run) in one
+    query; built once (building it costs more than running it on a submission)."""
+    other = aliased(Application)
+    return (
         select(
-            *hit_columns,
+            Hit.id,
+            Hit.application_id,
+            Hit.target,
+            Hit.band,
+            Hit.score,
+            Hit.pair_hash,
+            Hit.other_application_id,
             ReferenceList.kind,
             ReferenceList.active,
             ReferenceEntry.event_date,
             ReferenceEntry.removed_in_version,
+            ClearedPair.id.is_not(None).label("cleared"),
+            other.applied_at.label("other_applied_at"),
+            ScreeningRun.review_threshold,
         )
         .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
         .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
-        .where(Hit.application_id.in_(ids), Hit.superseded_at.is_(None))
+        .outerjoin(ClearedPair, ClearedPair.pair_hash == Hit.pair_hash)  # unique: one or none
+        .outerjoin(other, Hit.other_application_id == other.id)
+        .join(ScreeningRun, Hit.run_id == ScreeningRun.id)
+        .where(
+            Hit.application_id.in_(bindparam("ids", expanding=True)),
+            Hit.superseded_at.is_(None),
+        )
         .order_by(Hit.id)
-    ).all()
-    pair_hashes = {row.pair_hash for row in rows}
-    cleared = (
-        set(
-            session.scalars(
-                select(ClearedPair.pair_hash).where(ClearedPair.pair_hash.in_(pair_hashes))
-            )
-        )
-        if pair_hashes
-        else set()
     )
-    others = {r.other_application_id for r in rows if r.other_application_id is not None}
-    other_applied = (
-        dict(
-            session.execute(
-                select(Application.id, Application.applied_at).where(Application.id.in_(others))
-            ).all()
-        )
-        if others
-        else {}
-    )
+
+
+def _facts_and_thresholds(
+    session: Session,
+    apps: Sequence[Application],
+    register_checked: bool | None,
+    without_hits: Collection[int],
+) -> tuple[dict[int, Facts], dict[int, float]]:
+    """`build_facts`, and the review threshold of the run that stored each hit in them."""
+    if register_checked is None:
+        register_checked = _register_checked(session)
+    ids = [a.id for a in apps if a.id not in without_hits]
+    if not ids:
+        return {app.id: _facts(app, register_checked, (), ()) for app in apps}, {}
+    rows = session.execute(_facts_query(), {"ids": ids}).all()
     by_app: dict[int, dict[str, HitFact]] = defaultdict(dict)
     cleared_ids: dict[int, list[int]] = defaultdict(list)
+    thresholds: dict[int, float] = {}
     applied = {a.id: a.applied_at for a in apps}
     for hit in rows:
         kind, active, removed = hit.kind, hit.active, hit.removed_in_version
         app_id = hit.application_id
         if app_id is None:  # the query selects hits on these applications only
             continue
+        thresholds[hit.id] = hit.review_threshold
         if hit.target == HitTarget.REFERENCE and (removed is not None or active is False):
             continue  # the entry left the list, or the list was withdrawn
-        if hit.pair_hash in cleared:
+        if hit.cleared:
             cleared_ids[app_id].append(hit.id)
             continue
         earlier = False
         if hit.other_application_id is not None:
-            when = other_applied.get(hit.other_application_id)
+            when = hit.other_applied_at
             mine = applied[app_id]
             earlier = when is not None and (
                 when < mine or (when == mine and hit.other_application_id < app_id)
@@ -153,30 +173,32 @@ def build_facts(
             other_is_earlier=earlier,
             pair_hash=hit.pair_hash,
         )
-    out = {}
-    for app in apps:
-        as_of = app.applied_at.date()
-        out[app.id] = Facts(
-            application_id=app.id,
-            as_of=as_of,
-            age=age_on(app.date_of_birth, as_of),
-            category=app.category or "member",
-            payment_status=app.payment_status,
-            register_checked=register_checked,
-            hits=tuple(by_app[app.id].values()),
-            cleared_hit_ids=tuple(cleared_ids[app.id]),
+    facts = {
+        app.id: _facts(
+            app, register_checked, tuple(by_app[app.id].values()), tuple(cleared_ids[app.id])
         )
-    return out
+        for app in apps
+    }
+    return facts, thresholds
 
 
-def _thresholds(session: Session, application_ids: Sequence[int]) -> dict[int, float]:
-    """hit id -> the review threshold of the screening run that stored it."""
-    rows = session.execute(
-        select(Hit.id, ScreeningRun.review_threshold)
-        .join(ScreeningRun, Hit.run_id == ScreeningRun.id)
-        .where(Hit.application_id.in_(application_ids))
-    ).all()
-    return {hit_id: threshold for hit_id, threshold in rows}
+def _facts(
+    app: Application,
+    register_checked: bool,
+    hits: tuple[HitFact, ...],
+    cleared_hit_ids: tuple[int, ...],
+) -> Facts:
+    as_of = app.applied_at.date()
+    return Facts(
+        application_id=app.id,
+        as_of=as_of,
+        age=age_on(app.date_of_birth, as_of),
+        category=app.category or "member",
+        payment_status=app.payment_status,
+        register_checked=register_checked,
+        hits=hits,
+        cleared_hit_ids=cleared_hit_ids,
+    )
 
 
 @dataclass(frozen=True)
@@ -337,17 +359,32 @@ def decide_outcomes(
     actor: str = "system",
     now: datetime | None = None,
     applications: Sequence[Application] | None = None,
+    inserted_now: bool = False,
+    without_hits: Collection[int] = (),
 ) -> OutcomeSummary:
     """Apply `rulebook` to the applications' stored hits and route each one (see module doc).
 
     `applications`: the rows of `application_ids` if the caller has them loaded in this
-    session (the submit path), so they are not read again.
+    session (the submit path), so they are not read again; the summary then keeps each
+    one's outcome row and the case opened on it (`recorded`, `opened`). `inserted_now`: they
+    were inserted in this transaction, so nobody else can have a case or an outcome on them
+    yet and none is looked for; `without_hits`: of those, the ones the caller screened and
+    found no hit for.
     """
+    if without_hits and not inserted_now:
+        raise ValueError("without_hits: only for applications inserted in this transaction")
     now = now or utcnow()
-    rulebook_id = register(session, rulebook, actor=actor)
     summary = OutcomeSummary(rulebook=rulebook.label)
     counts: Counter[str] = Counter()
-    register_checked = _register_checked(session)
+
+    # new rows' screened values wait in the session for routing's UPDATE (one, not two); the
+    # reads need nothing of theirs written first
+    def reading() -> AbstractContextManager[object]:
+        return session.no_autoflush if inserted_now else nullcontext()
+
+    with reading():
+        rulebook_id = register(session, rulebook, actor=actor)
+        register_checked = _register_checked(session)
     ids = list(dict.fromkeys(application_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -356,42 +393,50 @@ def decide_outcomes(
             apps = [loaded[i] for i in chunk]
         else:
             apps = list(session.scalars(select(Application).where(Application.id.in_(chunk))))
-        people = _human_state(session, chunk, rulebook)
-        previous = {
-            o.application_id: o
-            for o in session.scalars(
-                select(ScreeningOutcome)
-                .where(ScreeningOutcome.application_id.in_(chunk))
-                .order_by(ScreeningOutcome.id)
-            )
-        }
-        facts = build_facts(session, apps, register_checked=register_checked)
-        rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
+        people = {} if inserted_now else _human_state(session, chunk, rulebook)
+        previous = (
+            {}
+            if inserted_now
+            else {
+                o.application_id: o
+                for o in session.scalars(
+                    select(ScreeningOutcome)
+                    .where(ScreeningOutcome.application_id.in_(chunk))
+                    .order_by(ScreeningOutcome.id)
+                )
+            }
+        )
+        with reading():
+            facts, thresholds = _facts_and_thresholds(session, apps, register_checked, without_hits)
+        evaluated: list[tuple[Application, Evaluation]] = []
+        values: list[dict[str, Any]] = []
         for app in sorted(apps, key=lambda a: a.id):
             if app.status == ApplicationStatus.WITHDRAWN:
                 summary.skipped += 1
                 continue
             ev = evaluate(rulebook, facts[app.id])
-            row = ScreeningOutcome(
-                application_id=app.id,
-                rulebook_id=rulebook_id,
-                rulebook_version=rulebook.label,
-                clause_ids=list(ev.clause_ids),
-                outcome=ev.outcome,
-                track=ev.track,
-                facts=outcome_facts(facts[app.id], ev),
-                evidence_hit_ids=list(ev.evidence_hit_ids),
-                deadline_at=_carried_deadline(previous.get(app.id), ev)
-                or _deadline(ev, rulebook, now),
-                actor=actor,
-                created_at=now,
+            evaluated.append((app, ev))
+            values.append(
+                dict(
+                    application_id=app.id,
+                    rulebook_id=rulebook_id,
+                    rulebook_version=rulebook.label,
+                    clause_ids=list(ev.clause_ids),
+                    outcome=ev.outcome,
+                    track=ev.track,
+                    facts=outcome_facts(facts[app.id], ev),
+                    evidence_hit_ids=list(ev.evidence_hit_ids),
+                    deadline_at=_carried_deadline(previous.get(app.id), ev)
+                    or _deadline(ev, rulebook, now),
+                    actor=actor,
+                    created_at=now,
+                )
             )
-            session.add(row)
-            rows.append((app, ev, row))
-        session.flush()  # one round trip for the chunk's outcome rows
-        # the runs' thresholds of the evidence hits (none at all: the usual submission)
-        evidence = any(ev.evidence_hit_ids for _app, ev, _row in rows)
-        thresholds = _thresholds(session, chunk) if evidence else {}
+        # one round trip for the chunk's outcome rows, which come back loaded (their ids)
+        rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
+        if values:
+            stored = insert_loaded(session, ScreeningOutcome, values)
+            rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
         for app, ev, row in rows:
             before = app.status
             changed: dict[str, object] = {}
@@ -404,6 +449,10 @@ def decide_outcomes(
             else:
                 app.updated_at = now  # first: flushed with the new status, one UPDATE
                 changed = _route(session, app, row, ev, rulebook, now, actor, summary)
+            if applications is not None:
+                summary.recorded[app.id] = row
+                if isinstance(case_id := changed.get("case_id"), int):
+                    summary.opened[app.id] = case_id
             counts[ev.outcome] += 1
             audit.record(
                 session,

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from vetline.db.base import utcnow
+from vetline.db.inserted import inserted_here
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -301,6 +302,10 @@ def record_screening(
     A re-screened application's earlier hits are kept as history but superseded, and it keeps
     its status: the rulebook step re-routes it and never undoes what people decided.
     """
+    # rows this transaction inserted (a submission): nobody else can have changed them, so
+    # the new values are set on them here and written with routing's UPDATE of the row
+    fresh = [a for a in apps if isinstance(a, Application) and inserted_here(session, a)]
+    fresh_ids = {a.id for a in fresh}
     rescreened = [a.id for a in apps if a.status != ApplicationStatus.RECEIVED]
     ids = [a.id for a in apps]
     for start in range(0, len(rescreened), _CHUNK):
@@ -315,14 +320,20 @@ def record_screening(
         )
     for start in range(0, len(hits), _CHUNK):
         session.execute(insert(Hit), hits[start : start + _CHUNK])
-    for start in range(0, len(ids), _CHUNK):
+    for app in fresh:
+        if app.status == ApplicationStatus.RECEIVED:  # as the UPDATE below does
+            app.status = ApplicationStatus.SCREENED
+            app.updated_at = now
+        app.screened_at = now
+    stored = [i for i in ids if i not in fresh_ids]
+    for start in range(0, len(stored), _CHUNK):
         received = Application.status == ApplicationStatus.RECEIVED  # before this UPDATE
         # the new values come back with the UPDATE and are set on the rows loaded in the
         # session: the ORM would expire them (it cannot evaluate the CASE) and read each row's
         # status again at its next use (routing), one SELECT per application
         changed = session.execute(
             update(Application)
-            .where(Application.id.in_(ids[start : start + _CHUNK]))
+            .where(Application.id.in_(stored[start : start + _CHUNK]))
             .values(
                 screened_at=now,
                 status=case(
@@ -353,7 +364,8 @@ def record_screening(
     summary.application_ids = ids
     run.hits = len(hits)
     run.finished_at = utcnow()
-    session.flush()
+    if not fresh:  # else written with the rows' next flush, one round trip for both
+        session.flush()
     return summary
 
 

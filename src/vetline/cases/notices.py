@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from vetline import audit
 from vetline.db.people import Application, Member, ReferenceEntry, ReferenceList
@@ -91,43 +93,51 @@ def agreement(explanation: Sequence[dict[str, Any]]) -> str:
     return " ".join(out)
 
 
-def _by_id(session: Session, columns: Sequence[Any], ids: set[int]) -> dict[int, Any]:
-    """Rows of `columns` (the first is the id) for `ids`, by id: one query, not one per hit."""
-    if not ids:
-        return {}
-    return {row[0]: row for row in session.execute(select(*columns).where(columns[0].in_(ids)))}
-
-
-def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
-    """One plain sentence per hit: what was found, where, and how strong the match is."""
-    hits = list(session.scalars(select(Hit).where(Hit.id.in_(hit_ids)).order_by(Hit.id)))
-    entries = _by_id(
-        session,
-        (
+@cache
+def _evidence_query() -> Executable:
+    """Each hit with what it points at (its entry and list, the member, the other application)
+    in one query, not one per kind; built once."""
+    other_app = aliased(Application)
+    return (
+        select(
+            Hit,
             ReferenceEntry.id,
             ReferenceEntry.first_name,
             ReferenceEntry.last_name,
             ReferenceEntry.party,
             ReferenceEntry.role,
             ReferenceEntry.event_date,
-        ),
-        {h.reference_entry_id for h in hits if h.reference_entry_id is not None},
+            ReferenceList.id,
+            ReferenceList.kind,
+            ReferenceList.name,
+            Member.id,
+            Member.joined_at,
+            other_app.id,
+            other_app.applied_at,
+        )
+        .outerjoin(ReferenceEntry, Hit.reference_entry_id == ReferenceEntry.id)
+        .outerjoin(ReferenceList, Hit.list_id == ReferenceList.id)
+        .outerjoin(Member, Hit.member_id == Member.id)
+        .outerjoin(other_app, Hit.other_application_id == other_app.id)
+        .where(Hit.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Hit.id)
     )
-    lists = _by_id(
-        session,
-        (ReferenceList.id, ReferenceList.kind, ReferenceList.name),
-        {h.list_id for h in hits if h.reference_entry_id is not None and h.list_id},
-    )
-    joined = _by_id(
-        session,
-        (Member.id, Member.joined_at),
-        {h.member_id for h in hits if h.reference_entry_id is None and h.member_id is not None},
-    )
-    applied = _by_id(
-        session,
-        (Application.id, Application.applied_at),
-        {h.other_application_id for h in hits if h.other_application_id is not None},
-    )
+
+
+def evidence_lines(session: Session, hit_ids: Sequence[int]) -> list[str]:
+    """One plain sentence per hit: what was found, where, and how strong the match is."""
+    rows: list[Any] = list(session.execute(_evidence_query(), {"ids": list(hit_ids)}))
+    hits = [row[0] for row in rows]
+    entries = {
+        r[1]: SimpleNamespace(
+            first_name=r[2], last_name=r[3], party=r[4], role=r[5], event_date=r[6]
+        )
+        for r in rows
+        if r[1] is not None
+    }
+    lists = {r[7]: SimpleNamespace(kind=r[8], name=r[9]) for r in rows if r[7] is not None}
+    joined = {r[10]: SimpleNamespace(joined_at=r[11]) for r in rows if r[10] is not None}
+    applied = {r[12]: SimpleNamespace(applied_at=r[13]) for r in rows if r[12] is not None}
     lines = []
     for hit in hits:
         strength = BAND_WORDS.get(hit.band, f"match band {hit.band}")

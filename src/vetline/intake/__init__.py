@@ -5,6 +5,7 @@ from __future__ import annotations
 from vetline.intake.frames import read_applicants_frame, read_reference_frame
 from vetline.intake.importer import (
     ImportSummary,
+    import_application,
     import_applications,
     import_members,
     import_reference,
@@ -12,6 +13,7 @@ from vetline.intake.importer import (
 
 __all__ = [
     "ImportSummary",
+    "import_application",
     "import_applications",
     "import_members",
     "import_reference",

@@ -11,9 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-from collections.abc import Iterator
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from vetline.errors import InputError
 
@@ -41,23 +43,30 @@ def sniff(path: Path, name: str | None = None) -> FileInfo:
     """Hash the file, count its lines and decide its encoding in one streaming pass."""
     if not path.is_file():
         raise InputError(f"{name or path}: no such file")
+    with path.open("rb") as fh:
+        return _sniff(path, iter(lambda: fh.read(_CHUNK), b""), name, path)
+
+
+def _sniff(path: Path, chunks: Iterable[bytes], name: str | None, source: Path | bytes) -> FileInfo:
+    """`sniff` over the file's bytes (`source`: the file, or the bytes themselves)."""
     digest = hashlib.sha256()
     lines = 0
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     head = last = b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            if not head:
-                head = chunk[:4]
-            last = chunk[-1:]
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-            if utf8_ok:
-                try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8_ok = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if not head:
+            head = chunk[:4]
+        last = chunk[-1:]
+        digest.update(chunk)
+        lines += chunk.count(b"\n")
+        if utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
     if utf8_ok:
         try:
             utf8.decode(b"", final=True)
@@ -69,14 +78,14 @@ def sniff(path: Path, name: str | None = None) -> FileInfo:
         encoding = "utf-8-sig"  # reads plain UTF-8 too, and drops a BOM if there is one
     else:
         encoding = "cp1252"
-        _check_cp1252(path, name or path.name)
+        _check_cp1252(source, name or path.name)
     lines += 1 if last not in (b"\n", b"") else 0  # a last line without its newline
     return FileInfo(path=path, encoding=encoding, sha256=digest.hexdigest(), lines=lines)
 
 
-def _check_cp1252(path: Path, name: str) -> None:
+def _check_cp1252(source: Path | bytes, name: str) -> None:
     """Windows-1252 leaves five bytes undefined; a file using them is neither encoding."""
-    with path.open("rb") as fh:
+    with source.open("rb") if isinstance(source, Path) else io.BytesIO(source) as fh:
         line = 1
         while chunk := fh.read(_CHUNK):
             try:
@@ -105,8 +114,28 @@ class CsvFile:
 
     def __init__(self, path: str | Path, *, name: str | None = None) -> None:
         self.info = sniff(Path(path), name)
+        self._data: bytes | None = None
         self.name = name or self.info.name
-        with self.info.path.open(encoding=self.info.encoding, newline="") as fh:
+        self._read_header()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str) -> CsvFile:
+        """A CSV held in memory (one submitted record), read exactly as the same file on disk
+        would be: the same sniffing, hash, header checks and rows."""
+        csv = cls.__new__(cls)
+        csv.info = _sniff(Path(name), [data], name, data)
+        csv._data = data
+        csv.name = name
+        csv._read_header()
+        return csv
+
+    def _open(self) -> IO[str]:
+        if self._data is not None:
+            return io.StringIO(self._data.decode(self.info.encoding), newline="")
+        return self.info.path.open(encoding=self.info.encoding, newline="")
+
+    def _read_header(self) -> None:
+        with self._open() as fh:
             first = fh.readline()
         self.delimiter = max(_DELIMITERS, key=first.count) if first.strip() else ","
         self.raw_header = next(csv.reader([first], delimiter=self.delimiter), [])
@@ -147,7 +176,7 @@ class CsvFile:
         width = len(self.header)
         named = [(i, h) for i, h in enumerate(self.header) if h]
         blank = [i for i, h in enumerate(self.header) if not h]
-        with self.info.path.open(encoding=self.info.encoding, newline="") as fh:
+        with self._open() as fh:
             reader = csv.reader(fh, delimiter=self.delimiter, strict=True)
             try:
                 next(reader)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
+from vetline.db.inserted import insert_loaded
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -79,6 +81,24 @@ def import_applications(
     return _import_people(session, Path(path), "applications", actor, progress, file_name)
 
 
+def import_application(
+    session: Session, csv: CsvFile, *, actor: str | None = None
+) -> tuple[ImportSummary, Application]:
+    """Import a one-record applications file (a single submission: `CsvFile.from_bytes`)
+    exactly as `import_applications` imports a file, and give the application's row, loaded.
+
+    A new application comes back from its INSERT; one already there (sent again, changed or
+    not) is read after the import.
+    """
+    summary, up = _import_people_csv(session, csv, "applications", actor, None, returning=True)
+    if len(up.keys) != 1:
+        raise InputError(f"{csv.name}: one application at a time, not {len(up.keys)}")
+    if up.inserted_rows:
+        return summary, up.inserted_rows[0]
+    row = session.scalars(select(Application).where(Application.external_id == up.keys[0]))
+    return summary, row.one()
+
+
 def import_members(
     session: Session,
     path: str | Path,
@@ -126,33 +146,48 @@ def _import_people(
     progress: Progress | None,
     file_name: str | None,
 ) -> ImportSummary:
-    started = time.perf_counter()
     csv = CsvFile(path, name=file_name)
+    return _import_people_csv(session, csv, kind, actor, progress)[0]
+
+
+def _import_people_csv(
+    session: Session,
+    csv: CsvFile,
+    kind: str,
+    actor: str | None,
+    progress: Progress | None,
+    *,
+    returning: bool = False,
+) -> tuple[ImportSummary, Upserter]:
+    started = time.perf_counter()
     fmt = detect.APPLICATIONS if kind == "applications" else detect.MEMBERS
     now = utcnow()
     model, fields, to_record, new_values = _PEOPLE[kind]
     with _atomic(session, csv.name):
-        imp = _start(session, kind, fmt.name, csv, actor, None)
+        imp = _start(session, kind, fmt.name, csv, actor, None, now)
         up = Upserter(
             session,
             model,
             fields,
             entity=kind.removesuffix("s"),
-            import_id=imp.id,
+            import_id=lambda: _import_id(session, imp),
             now=now,
             insert_values={**new_values, "created_at": now, "updated_at": now},
             update_values={"updated_at": now},
             preload=csv.info.lines > PRELOAD_ABOVE,
+            returning=returning,
         )
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
         up.flush()
         kept = (
-            keep_decided_exclusions(session, imp.id, actor=actor or "import", now=now)
+            keep_decided_exclusions(
+                session, _import_id(session, imp), actor=actor or "import", now=now
+            )
             if kind == "members"
             else 0
         )
         summary = _finish(session, imp, csv, fmt.name, kind, n, up, None, started)
-        return replace(summary, kept_exclusions=kept)
+        return replace(summary, kept_exclusions=kept), up
 
 
 def import_reference(
@@ -200,13 +235,13 @@ def import_reference(
         if licence is not None:
             ref.licence = licence
         version = ref.version + 1
-        imp = _start(session, "reference", fmt.name, csv, actor, ref.id)
+        imp = _start(session, "reference", fmt.name, csv, actor, ref.id, now)
         up = Upserter(
             session,
             ReferenceEntry,
             records.ENTRY_FIELDS,
             entity="reference_entry",
-            import_id=imp.id,
+            import_id=lambda: _import_id(session, imp),
             now=now,
             where=ReferenceEntry.list_id == ref.id,
             scope={"list_id": ref.id},
@@ -246,8 +281,16 @@ def _feed(
 
 
 def _start(
-    session: Session, kind: str, fmt: str, csv: CsvFile, actor: str | None, list_id: int | None
+    session: Session,
+    kind: str,
+    fmt: str,
+    csv: CsvFile,
+    actor: str | None,
+    list_id: int | None,
+    now: datetime,
 ) -> Import:
+    """The import's record, written when its id is first needed or with its counts at the end
+    (one INSERT for the usual import, not an INSERT and an UPDATE)."""
     imp = Import(
         kind=kind,
         file_format=fmt,
@@ -260,10 +303,16 @@ def _start(
         updated=0,
         unchanged=0,
         removed=0,
+        imported_at=now,  # when it started, as if written first
     )
     session.add(imp)
-    session.flush()
     return imp
+
+
+def _import_id(session: Session, imp: Import) -> int:
+    if imp.id is None:
+        session.flush()
+    return imp.id
 
 
 def _finish(
@@ -280,7 +329,12 @@ def _finish(
     imp.rows, imp.inserted, imp.updated = rows, up.inserted, up.updated
     imp.unchanged, imp.removed = up.unchanged, up.removed
     imp.list_version = ref.version if ref is not None else None
-    session.flush()
+    if imp.id is None:  # nothing needed its id: one INSERT with the counts (no flush for it)
+        session.expunge(imp)
+        values = {c.key: getattr(imp, c.key) for c in Import.__table__.columns if c.key != "id"}
+        imp = insert_loaded(session, Import, [values])[0]
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     return ImportSummary(
         kind=kind,
         file=csv.name,

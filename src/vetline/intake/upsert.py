@@ -8,17 +8,28 @@ keys and hashes a chunk at a time, then write in chunks with SQLAlchemy 2 bulk `
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from vetline.db.inserted import insert_loaded
 from vetline.db.people import RecordChange
 from vetline.intake.records import content_hash, jsonable
 
 CHUNK = 5000
+
+
+@cache
+def _by_keys(model: Any) -> Executable:
+    """Existing (key, id, hash) of the given keys in `model`'s table."""
+    return select(model.external_id, model.id, model.content_hash).where(
+        model.external_id.in_(bindparam("keys", expanding=True))
+    )
 
 
 class Upserter:
@@ -26,7 +37,11 @@ class Upserter:
 
     `insert_values` / `update_values` add the columns that are not content (versions, timestamps);
     `scope` adds a fixed column to every insert (a reference entry's list); `where` limits
-    the lookup of existing records to that scope.
+    the lookup of existing records to that scope. `import_id` gives the import's id when a
+    change record needs it (the import's row is written at its end when nothing asks sooner).
+    `returning`: new rows are inserted with RETURNING and kept, loaded, in `inserted_rows` (a
+    single submission answers from its row without reading it back); `keys` then lists
+    every key added.
     """
 
     def __init__(
@@ -36,7 +51,7 @@ class Upserter:
         fields: tuple[str, ...],
         *,
         entity: str,
-        import_id: int,
+        import_id: Callable[[], int],
         now: datetime,
         where: Any = None,
         scope: dict[str, Any] | None = None,
@@ -44,6 +59,7 @@ class Upserter:
         update_values: dict[str, Any] | None = None,
         track_removed: bool = False,
         preload: bool = False,
+        returning: bool = False,
     ) -> None:
         self.session, self.model, self.fields = session, model, fields
         self.entity, self.import_id, self.now = entity, import_id, now
@@ -52,6 +68,9 @@ class Upserter:
         self.update_values = update_values or {}
         self.track_removed = track_removed
         self.where = where
+        self.returning = returning
+        self.inserted_rows: list[Any] = []
+        self.keys: list[str] = []
         # Reference lists need every existing key up front (absent ones are removed), and one
         # query beats hundreds for a big file; a small file (a one-row upload) looks up only
         # its own keys, chunk by chunk.
@@ -65,22 +84,29 @@ class Upserter:
         self.inserted = self.updated = self.unchanged = self.removed = 0
 
     def _lookup(self, keys: list[str] | None) -> dict[str, tuple[int, str, int | None]]:
-        model = self.model
-        columns = [model.external_id, model.id, model.content_hash]
-        if self.track_removed:
-            columns.append(model.removed_in_version)
-        query = select(*columns)
-        if self.where is not None:
-            query = query.where(self.where)
-        if keys is not None:
-            query = query.where(model.external_id.in_(keys))
+        if keys is not None and self.where is None and not self.track_removed:
+            # the usual small import (a submission): a statement built once per table
+            query, params = _by_keys(self.model), {"keys": keys}
+        else:
+            model = self.model
+            columns = [model.external_id, model.id, model.content_hash]
+            if self.track_removed:
+                columns.append(model.removed_in_version)
+            query, params = select(*columns), {}
+            if self.where is not None:
+                query = query.where(self.where)
+            if keys is not None:
+                query = query.where(model.external_id.in_(keys))
+        # Core on the session's connection: plain rows, and no autoflush of the import's row
         return {
             r[0]: (r[1], r[2], r[3] if self.track_removed else None)
-            for r in self.session.execute(query)
+            for r in self.session.connection().execute(query, params)
         }
 
     def add(self, key: str, record: dict[str, Any]) -> None:
         self._pending.append((key, record, content_hash(record, self.fields)))
+        if self.returning:
+            self.keys.append(key)
         if self.preload:
             self.seen.add(key)
         if len(self._pending) >= CHUNK:
@@ -106,7 +132,9 @@ class Upserter:
                 self.unchanged += 1
         self._pending = []
         if inserts:
-            if self.session.get_bind().dialect.name == "postgresql":
+            if self.returning:
+                self.inserted_rows += insert_loaded(self.session, self.model, inserts)
+            elif self.session.get_bind().dialect.name == "postgresql":
                 self._copy(inserts)
             else:
                 self.session.execute(insert(self.model), inserts)
@@ -152,6 +180,7 @@ class Upserter:
         }
         changes = []
         rows = []
+        import_id = self.import_id()
         for pk, record, removed_in in updates:
             old = before[pk]
             diff = [f for f in self.fields if jsonable(old[f]) != jsonable(record[f])]
@@ -161,7 +190,7 @@ class Upserter:
                 b["removed_in_version"], a["removed_in_version"] = removed_in, None
             changes.append(
                 {
-                    "import_id": self.import_id,
+                    "import_id": import_id,
                     "entity": self.entity,
                     "entity_id": pk,
                     "before": b,

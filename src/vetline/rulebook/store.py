@@ -3,9 +3,10 @@ re-read against the rules that produced it."""
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,13 @@ from vetline.db.review import RulebookRecord
 from vetline.errors import Conflict, NotFound
 from vetline.rulebook.loader import parse_rulebook
 from vetline.rulebook.model import Rulebook
+
+# Stored versions are append-only (never changed, never deleted), so each process reads a
+# version's id once per engine: the submit path registers the rulebook on every request.
+_KNOWN: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], tuple[int, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+_INSERTED = "vetline.rulebook.inserted"  # session.info: ids this session stored (maybe uncommitted)
 
 
 def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> int:
@@ -33,6 +41,7 @@ def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> 
         with session.begin_nested():
             session.add(record)
             session.flush()
+        session.info.setdefault(_INSERTED, set()).add(record.id)
     except IntegrityError:
         stored = _stored(session, rulebook)
         if stored is None:  # the conflict was not on (name, version): not ours to hide
@@ -52,19 +61,27 @@ def register(session: Session, rulebook: Rulebook, *, actor: str = "system") -> 
 
 def _stored(session: Session, rulebook: Rulebook) -> int | None:
     """The id stored under this rulebook's name and version, refusing a different text."""
-    stored = session.execute(
-        select(RulebookRecord.id, RulebookRecord.sha256).where(
-            RulebookRecord.name == rulebook.name, RulebookRecord.version == rulebook.version
-        )
-    ).first()
+    engine = session.get_bind().engine
+    key = (rulebook.name, rulebook.version)
+    stored = _KNOWN.get(engine, {}).get(key)
     if stored is None:
-        return None
-    if stored.sha256 != rulebook.sha256:
+        row = session.execute(
+            select(RulebookRecord.id, RulebookRecord.sha256).where(
+                RulebookRecord.name == rulebook.name, RulebookRecord.version == rulebook.version
+            )
+        ).first()
+        if row is None:
+            return None
+        stored = (int(row.id), row.sha256)
+        # kept only once committed by someone: a row this session stored may be rolled back
+        if stored[0] not in session.info.get(_INSERTED, ()):
+            _KNOWN.setdefault(engine, {})[key] = stored
+    if stored[1] != rulebook.sha256:
         raise Conflict(
             f"rulebook {rulebook.label} ({rulebook.source}) differs from the text already "
             "applied under that version: give the changed rules a new version"
         )
-    return int(stored.id)
+    return stored[0]
 
 
 @lru_cache(maxsize=32)

@@ -6,12 +6,15 @@ looked up by the applicant's blocking keys, instead of a batch job.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from vetline.db.people import Application
+from vetline.db.review import ScreeningOutcome
+from vetline.db.screening import Hit
 from vetline.instant import screen_one_application
 from vetline.outcomes import decide_outcomes
 from vetline.rulebook import load_rulebook
@@ -23,15 +26,41 @@ def _rulebook(name: str) -> Rulebook:
     return load_rulebook(name)
 
 
-def screen_now(session: Session, application: Application, *, actor: str, rulebook: str) -> None:
-    """Screen `application` now and route it by `rulebook`, in the caller's transaction."""
-    screen_one_application(session, application, actor=actor)
-    decide_outcomes(
+@dataclass(frozen=True)
+class Screened:
+    """What an application inserted in this transaction has after its screening, known
+    without reading it back: its hits (None: some were stored, read them), its outcome row,
+    its cases (the one routing opened, if any)."""
+
+    hits: list[Hit] | None
+    outcome: ScreeningOutcome
+    case_ids: list[int]
+
+
+def screen_now(
+    session: Session,
+    application: Application,
+    *,
+    actor: str,
+    rulebook: str,
+    inserted_now: bool = False,
+) -> Screened | None:
+    """Screen `application` now and route it by `rulebook`, in the caller's transaction.
+
+    `inserted_now`: the caller inserted it in this transaction (a new submission), so no
+    case, outcome or hit of anyone else's can be on it: routing looks for none, and what it
+    has is returned.
+    """
+    screened = screen_one_application(session, application, actor=actor)
+    without_hits = [application.id] if inserted_now and not screened.hits else []
+    decided = decide_outcomes(
         session,
         [application.id],
         rulebook=_rulebook(rulebook),
         actor=actor,
         applications=[application],
+        inserted_now=inserted_now,
+        without_hits=without_hits,
     )
     session.flush()
     # no refresh: the row's screened status and times came back with record_screening's
@@ -40,3 +69,12 @@ def screen_now(session: Session, application: Application, *, actor: str, rulebo
     stale = inspect(application).expired_attributes
     if stale:  # not expected; read back what was expired rather than answer with stale data
         session.refresh(application, attribute_names=list(stale))
+    outcome = decided.recorded.get(application.id)
+    if not inserted_now or outcome is None:
+        return None
+    opened = decided.opened.get(application.id)
+    return Screened(
+        hits=[] if without_hits else None,
+        outcome=outcome,
+        case_ids=[] if opened is None else [opened],
+    )

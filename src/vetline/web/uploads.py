@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,17 +42,12 @@ def saved_upload(upload: UploadFile) -> Iterator[Path]:
         yield path
 
 
-@contextmanager
-def one_row_csv(row: Mapping[str, Any], name: str = "submitted-application") -> Iterator[Path]:
-    """A single submitted record as a one-row CSV (only the fields given become columns)."""
-    tmp = Path(tempfile.mkdtemp(prefix="vetline-submit-"))
-    try:
-        path = tmp / f"{name}.csv"
-        cells = {k: "" if v is None else str(v) for k, v in row.items()}
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(cells))
-            writer.writeheader()
-            writer.writerow(cells)
-        yield path
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def one_row_csv(row: Mapping[str, Any]) -> bytes:
+    """A single submitted record as the bytes of a one-row CSV (only the fields given become
+    columns), for `CsvFile.from_bytes`: read like an uploaded file, without writing one."""
+    cells = {k: "" if v is None else str(v) for k, v in row.items()}
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=list(cells))
+    writer.writeheader()
+    writer.writerow(cells)
+    return text.getvalue().encode("utf-8")

@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from vetline import audit
-from vetline.db.people import Application
-from vetline.intake import import_applications
+from vetline.intake import import_application, import_applications
+from vetline.intake.csvfile import CsvFile
 from vetline.users import Permission, require
 from vetline.web import screen
 from vetline.web.api.people import application_out
@@ -64,16 +63,21 @@ def submit_application(
     """Submit one application; it is screened at once and the response gives its outcome."""
     require(user, Permission.WORK_CASES)
     audit.defer_until_commit(session)  # the chain's lock only for the commit, not the screening
-    row = body.model_dump(mode="json")
-    with one_row_csv(row) as path:
-        import_applications(session, path, actor=user.name)
-    application = session.scalars(
-        select(Application).where(Application.external_id == body.id)
-    ).one()
-    screen.screen_now(session, application, actor=user.name, rulebook=ws.core.rulebook)
+    # the same validation and bookkeeping as an uploaded file of one row, read from memory
+    submitted = CsvFile.from_bytes(
+        one_row_csv(body.model_dump(mode="json")), name="submitted-application.csv"
+    )
+    summary, application = import_application(session, submitted, actor=user.name)
+    screened = screen.screen_now(
+        session,
+        application,
+        actor=user.name,
+        rulebook=ws.core.rulebook,
+        inserted_now=summary.inserted == 1,
+    )
     # built and validated already: serialised once here (given the model, FastAPI would dump
     # it, validate it again and serialise it: a third of the response's cost with many hits)
-    out = application_out(session, application).model_dump_json()
+    out = application_out(session, application, screened).model_dump_json()
     return Response(out, status_code=201, media_type="application/json")
 
 

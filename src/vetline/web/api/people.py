@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +16,7 @@ from vetline.errors import NotFound
 from vetline.users import Permission, require
 from vetline.web.api.schemas import ApplicationOut, HitOut, MemberOut, OutcomeOut
 from vetline.web.deps import SessionDep, scope
+from vetline.web.screen import Screened
 
 router = APIRouter(prefix="/api", tags=["people"])
 
@@ -22,19 +24,30 @@ ReadApplications = Annotated[Any, Depends(scope("applications:read"))]
 ReadMembers = Annotated[Any, Depends(scope("members:read"))]
 
 
-def application_out(session: Session, application: Application) -> ApplicationOut:
-    hits = session.scalars(
-        select(Hit).where(Hit.application_id == application.id).order_by(Hit.score.desc())
-    )
-    outcome = session.scalar(
-        select(ScreeningOutcome)
-        .where(ScreeningOutcome.application_id == application.id)
-        .order_by(ScreeningOutcome.id.desc())
-        .limit(1)
-    )
-    case_ids = session.scalars(
-        select(Case.id).where(Case.application_id == application.id).order_by(Case.id)
-    )
+def application_out(
+    session: Session, application: Application, known: Screened | None = None
+) -> ApplicationOut:
+    """The application with its hits, latest outcome and cases (`known`: what a submission
+    just stored on it, not read again)."""
+    if known is not None and known.hits is not None:
+        hits: Iterable[Hit] = known.hits
+    else:
+        hits = session.scalars(
+            select(Hit).where(Hit.application_id == application.id).order_by(Hit.score.desc())
+        )
+    if known is not None:
+        outcome: ScreeningOutcome | None = known.outcome
+        case_ids: Iterable[int] = known.case_ids
+    else:
+        outcome = session.scalar(
+            select(ScreeningOutcome)
+            .where(ScreeningOutcome.application_id == application.id)
+            .order_by(ScreeningOutcome.id.desc())
+            .limit(1)
+        )
+        case_ids = session.scalars(
+            select(Case.id).where(Case.application_id == application.id).order_by(Case.id)
+        )
     out = ApplicationOut.model_validate(application)
     out.hits = [HitOut.model_validate(h) for h in hits]
     out.outcome = OutcomeOut.model_validate(outcome) if outcome is not None else None
