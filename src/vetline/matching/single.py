@@ -13,6 +13,7 @@ from the level codes alone, and the frames, the scoring and the explanations are
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -51,7 +52,14 @@ def _plain(value: Any) -> Any:
 
 def _person_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
     """The person fields `applicant_features` reads, as a hashable key (missing: None)."""
-    return tuple(_plain(record.get(name)) for name in _PERSON)
+    values = tuple(map(record.get, _PERSON))
+    if _PLAIN_TYPES.issuperset(map(type, values)):  # the usual record: nothing to clean
+        return values
+    return tuple(_plain(value) for value in values)
+
+
+# types `_plain` returns unchanged (exactly these: pd.NaT is a datetime, NaN a float)
+_PLAIN_TYPES = frozenset({str, type(None), datetime.date})
 
 
 @lru_cache(maxsize=16_384)
@@ -297,20 +305,22 @@ def screen_single(
     if not sum(sizes):
         return out
     levels: pd.DataFrame | None = None
-    if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS:
+    if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS and all(
+        py.usable(t) if isinstance(t, list) else py.usable_table(t) for t in tables
+    ):
         rows = [r for t in tables for r in (t if isinstance(t, list) else t.to_pylist())]
-        if py.usable(rows):
-            # each pair's level codes once: for the early answer, then for the frame
-            codes = [py.pair_levels(applicant, r) for r in rows]
-            if not _may_score_codes(rows, codes, sum(sizes[: len(found)]), threshold):
-                return out  # the usual applicant: nothing near the threshold
-            # what pair_levels would do with these rows, without taking them out of arrow again
-            levels = py.levels_frame(applicant, rows, codes=codes)
+        # each pair's level codes once: for the early answer, then for the frame
+        codes = [py.pair_levels(applicant, r) for r in rows]
+        if not _may_score_codes(rows, codes, sum(sizes[: len(found)]), threshold):
+            return out  # the usual applicant: nothing near the threshold
+        # what pair_levels would do with these rows, without taking them out of arrow again
+        levels = py.levels_frame(applicant, rows, codes=codes, code_dtype=np.int8)
     # every row found satisfies a blocking rule: each is one pair (applicant, row)
     if levels is None:
         levels = pair_levels(applicant, tables)
     for field_ in FIELDS:
-        levels[field_.name] = levels[field_.name].astype(np.int8)
+        if levels[field_.name].dtype != np.int8:
+            levels[field_.name] = levels[field_.name].astype(np.int8)
     left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
     # one scoring for every part (its fixed cost dominates): right rows carry their part in
     # id and list, so each part's records compete only among themselves, as in their own call
