@@ -160,9 +160,12 @@ def _reverse_keys(
 
 
 # Up to this many pairs the level codes are computed in Python (vetline.matching.pair_levels,
-# well under a millisecond for a few dozen); beyond it DuckDB's per-pair speed wins over its
-# fixed ~13 ms of planning.
-PYTHON_LEVELS_MAX_PAIRS = 1_000
+# ~10 us a pair with its row taken out of arrow); beyond it DuckDB's per-pair speed wins over
+# its fixed cost. Measured (28 Nov, 600k-member bench, the largest applicant of 300 with its
+# 449 candidate double sign-ups replicated up to 1,796): screen_single 48-56 ms with DuckDB's
+# levels, 17-28 ms with Python's, which also knows before any frame is built that most such
+# applicants match nothing; 4,000 is that line extrapolated. (It was 1,000.)
+PYTHON_LEVELS_MAX_PAIRS = 4_000
 
 
 def pair_levels(
