@@ -7,12 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vetline.errors import NotFound
 from vetline.matching import screen_frames
 from vetline.matching.api import HIT_COLUMNS
 from vetline.matching.index import ReferenceIndex
-from vetline.matching.lookup import Delta, SingleIndex
+from vetline.matching.lookup import Delta, SingleIndex, duckdb_hash
 
 REFERENCE = pd.DataFrame(
     {
@@ -242,3 +244,14 @@ def test_single_index_screens_from_several_threads_at_once(tmp_path: Path) -> No
         together = list(pool.map(lambda r: _rows(index.screen_one(r, threshold=0.0)), records))
     assert together == alone
     assert any(alone)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=20))
+def test_python_hash_is_duckdbs_hash(keys: list[str]) -> None:
+    """The lookup's keys are hashed in Python as DuckDB hashed the stored ones."""
+    from vetline.matching.lookup import _connection, _duckdb_hashes, _python_hash_agrees
+
+    keys = [k.replace("\x00", "") for k in keys]  # DuckDB's VARCHAR holds no NUL
+    assert _python_hash_agrees()
+    assert [duckdb_hash(k) for k in keys] == _duckdb_hashes(_connection(), keys).tolist()

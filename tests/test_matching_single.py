@@ -114,6 +114,31 @@ def test_others_as_a_frame_or_as_records_give_the_same_hits(
     assert sum(len(h) for h in by_frame) >= 1
 
 
+@pytest.mark.parametrize("threshold", [0.0, 0.05])
+def test_features_known_before_give_the_same_hits_and_never_go_stale(threshold: float) -> None:
+    from test_matching_index import APPLICANTS
+
+    others = APPLICANTS.iloc[1:].reset_index(drop=True).to_dict("records")
+    record = {**APPLICANTS.iloc[0].to_dict(), "first_name": "Mary", "last_name": "Hall"}
+    record["date_of_birth"] = "1990-05-05"
+    plain = single.screen_single(record, [], others=others, threshold=threshold)
+    known = single.KnownFeatures()
+    for other in others:
+        known.add(other)
+    assert len(known) == len(others)
+    got = single.screen_single(record, [], others=others, threshold=threshold, known_features=known)
+    assert [_rows(h) for h in got] == [_rows(h) for h in plain]
+    assert "a1" in known._rows  # the applicant is kept for the submissions after it
+    # a record changed since it was kept is featurised again, not taken from the cache
+    changed = [{**o, "first_name": "Mary", "last_name": "Hall"} for o in others]
+    fresh = single.screen_single(record, [], others=changed, threshold=threshold)
+    cached = single.screen_single(
+        record, [], others=changed, threshold=threshold, known_features=known
+    )
+    assert [_rows(h) for h in cached] == [_rows(h) for h in fresh]
+    assert [_rows(h) for h in fresh] != [_rows(h) for h in plain]
+
+
 _NAMES = st.sampled_from(["ann", "Ann Marie", "lee", "Lee-Smith", "a", "bo", "smith", "o'neil", ""])
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -98,14 +98,26 @@ class Model:
     def pair_log2_odds(self, codes: Sequence[int], name_count: int) -> float:
         """`log2_odds_without_competition` of one pair, without a frame: its level codes in
         FIELDS order and its r_name_n (a handful of pairs cost less this way than in numpy)."""
-        total = self.prior
-        for weight in self.level_weights(codes):
-            total += weight
-        if all(codes[k] == 0 for k in _EVIDENCE_COLUMNS):
-            total += self.name_only
-        if codes[_FIRST_COLUMN] in EXACT_FIRST and codes[_LAST_COLUMN] == EXACT_LAST:
+        key = tuple(codes)
+        known = self._pair_sums.get(key)
+        if known is None:  # the same sum, in the same order, once per distinct set of codes
+            total = self.prior
+            for weight in self.level_weights(codes):
+                total += weight
+            if all(codes[k] == 0 for k in _EVIDENCE_COLUMNS):
+                total += self.name_only
+            exact = codes[_FIRST_COLUMN] in EXACT_FIRST and codes[_LAST_COLUMN] == EXACT_LAST
+            known = self._pair_sums[key] = (total, exact)
+        total, exact = known
+        if exact:
             total += self.name_frequency * float(np.log2(max(name_count, 1)))
         return float(total)
+
+    @cached_property
+    def _pair_sums(self) -> dict[tuple[int, ...], tuple[float, bool]]:
+        """`pair_log2_odds` before the name frequency, by level codes (at most one entry per
+        combination of levels)."""
+        return {}
 
     def score(self, levels: pd.DataFrame) -> np.ndarray:
         return probability(self.log2_odds(levels))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from vetline.matching.comparisons import DOB_DIGITS, FIELDS
@@ -40,9 +41,17 @@ _jw = JaroWinkler.similarity
 _dl = DamerauLevenshtein.distance
 
 
+_NEEDED = (*TEXT, *LISTS, "name_n", "has_other")
+
+
 def usable(rows: Sequence[Mapping[str, Any]]) -> bool:
     """Rows this evaluator mirrors the SQL on: no NULL text or list feature."""
-    return all(r[c] is not None for r in rows for c in (*TEXT, *LISTS, "name_n", "has_other"))
+    return all(r[c] is not None for r in rows for c in _NEEDED)
+
+
+def usable_table(table: pa.Table) -> bool:
+    """`usable(table.to_pylist())`, from the columns' null counts."""
+    return all(table.column(c).null_count == 0 for c in _NEEDED)
 
 
 def _eq(a: Any, b: Any) -> bool:
@@ -118,9 +127,16 @@ def date_of_birth(l: Mapping[str, Any], r: Mapping[str, Any]) -> int:
         return 2
     if (ly == ry) + _eq(lm, rm) + _eq(ld, rd) == 2:
         return 3
-    sides = {"dob_y": (ly, ry), "dob_m": (lm, rm), "dob_d": (ld, rd)}
-    differ = sum((sides[c][0] // k) % 10 != (sides[c][1] // k) % 10 for c, k in DOB_DIGITS)
+    lv, rv = (ly, lm, ld), (ry, rm, rd)
+    differ = 0
+    for i, k in _DOB_DIGITS:
+        if (lv[i] // k) % 10 != (rv[i] // k) % 10:
+            differ += 1
     return 4 if differ <= 2 else 5
+
+
+# DOB_DIGITS with each part as its position in (year, month, day)
+_DOB_DIGITS = tuple((("dob_y", "dob_m", "dob_d").index(c), k) for c, k in DOB_DIGITS)
 
 
 def _same_address(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool:
@@ -178,11 +194,20 @@ LEVELS = {
     "phone": phone,
 }
 assert tuple(LEVELS) == tuple(f.name for f in FIELDS), "one evaluator per compared field"
+assert tuple(LEVELS.values()) == (first_name, last_name, date_of_birth, address, email, phone)
 
 
 def pair_levels(l: Mapping[str, Any], r: Mapping[str, Any]) -> tuple[int, ...]:
     """The level code of every field (in FIELDS order) for the pair (l, r)."""
-    return tuple(fn(l, r) for fn in LEVELS.values())
+    # LEVELS' functions in its order, spelt out (a generator over them costs a third more)
+    return (
+        first_name(l, r),
+        last_name(l, r),
+        date_of_birth(l, r),
+        address(l, r),
+        email(l, r),
+        phone(l, r),
+    )
 
 
 def levels_frame(
@@ -192,17 +217,19 @@ def levels_frame(
     prefilter: bool = True,
     model: Model | None = None,
     codes: Sequence[Sequence[int]] | None = None,
+    code_dtype: type[np.integer[Any]] = np.int32,
 ) -> pd.DataFrame:
     """What `levels_query()` returns for the pairs (left as l = 0, rights[i] as r = i):
     columns l, r, one level code per field, r_name_n, r_compete; with `prefilter`, only the
     pairs whose own log2 odds reach PAIR_FLOOR_BITS (the same sum as the SQL's).
 
-    `codes`: `pair_levels(left, r)` of each right row, if the caller has them already."""
+    `codes`: `pair_levels(left, r)` of each right row, if the caller has them already;
+    `code_dtype`: the level columns' type."""
     if codes is None:
         codes = [pair_levels(left, r) for r in rights]
     elif len(codes) != len(rights):
         raise ValueError("levels_frame: one row of codes per right row")
-    table = np.asarray(codes, dtype=np.int32).reshape(len(rights), len(FIELDS))
+    table = np.asarray(codes, dtype=code_dtype).reshape(len(rights), len(FIELDS))
     frame = pd.DataFrame(
         {
             "l": np.zeros(len(rights), dtype=np.int64),

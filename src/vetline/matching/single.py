@@ -13,6 +13,8 @@ from the level codes alone, and the frames, the scoring and the explanations are
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -25,6 +27,7 @@ from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, keep_bits_for, score_
 from vetline.matching.bands import REVIEW_THRESHOLD
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.engine_duckdb import levels_query
+from vetline.matching.features import FEATURE_COLUMNS
 from vetline.matching.lookup import (
     SEP,
     SingleIndex,
@@ -37,6 +40,7 @@ from vetline.matching.lookup import (
 from vetline.matching.model import Model, shipped_model
 
 _PERSON = ("first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone")
+_FEATURES = tuple(FEATURE_COLUMNS)
 
 
 def _plain(value: Any) -> Any:
@@ -48,7 +52,14 @@ def _plain(value: Any) -> Any:
 
 def _person_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
     """The person fields `applicant_features` reads, as a hashable key (missing: None)."""
-    return tuple(_plain(record.get(name)) for name in _PERSON)
+    values = tuple(map(record.get, _PERSON))
+    if _PLAIN_TYPES.issuperset(map(type, values)):  # the usual record: nothing to clean
+        return values
+    return tuple(_plain(value) for value in values)
+
+
+# types `_plain` returns unchanged (exactly these: pd.NaT is a datetime, NaN a float)
+_PLAIN_TYPES = frozenset({str, type(None), datetime.date})
 
 
 @lru_cache(maxsize=16_384)
@@ -63,6 +74,70 @@ def _other_features(
     """
     f = applicant_features(dict(zip(_PERSON, person, strict=True)))
     return f, frozenset(applicant_keys(f))
+
+
+class KnownFeatures:
+    """Features of records compared before, by id, kept with a digest of the person fields
+    they came from.
+
+    Candidate double sign-ups are stored applications: featurising the ~55 of a submission
+    cost ~2 ms of its CPU. `vetline.instant` fills one of these with every stored application
+    when it warms up, and `screen_single` adds each applicant it screens. A record whose
+    person fields are not those kept (changed since, or another record under a reused id) is
+    featurised again (`_other_features`): an entry is a cache, never stale.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[bytes, tuple[Any, ...]]] = {}
+        self._shared: dict[Any, Any] = {}  # one object per distinct string or list of strings
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, record: Mapping[str, Any], features: Mapping[str, Any] | None = None) -> None:
+        """Keep the features of `record` (id and person fields; `features` if computed)."""
+        person = _person_key(record)
+        if features is None:
+            features = applicant_features(dict(zip(_PERSON, person, strict=True)))
+        shared = self._shared
+        values = tuple(
+            shared.setdefault(_shared_key(v), v) if c in _REPEATED else v
+            for c, v in zip(_FEATURES, map(features.__getitem__, _FEATURES), strict=True)
+        )
+        self._rows[str(record["id"])] = (_digest(person), values)
+
+    def get(self, record: Mapping[str, Any], person: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The features of `record` (`person`: its `_person_key`), if kept for these fields."""
+        kept = self._rows.get(str(record.get("id")))
+        if kept is None or kept[0] != _digest(person):
+            return None
+        return dict(zip(_FEATURES, kept[1], strict=True))
+
+
+# features whose values repeat among people (names, dates, postcode parts, their lists):
+# kept once each, so 128,000 applications cost ~100 MB rather than ~200
+_REPEATED = frozenset(_FEATURES) - {"idx", "addr", "addr_key", "email", "phone", "has_other"}
+
+
+def _shared_key(value: Any) -> Any:
+    return ("list", *value) if type(value) is list else value
+
+
+def _digest(person: tuple[Any, ...]) -> bytes:
+    """A collision-free stand-in for the person fields (strings, dates and None)."""
+    return hashlib.blake2b(repr(person).encode(), digest_size=16).digest()
+
+
+def _features_of(
+    record: Mapping[str, Any], known: KnownFeatures | None
+) -> tuple[Mapping[str, Any], Iterable[tuple[str, str]]]:
+    """Features and blocking keys of another applicant's record."""
+    person = _person_key(record)
+    if known is not None:
+        f = known.get(record, person)
+        if f is not None:
+            return f, applicant_keys(f)
+    return _other_features(person)
 
 
 def _reverse_keys(
@@ -85,9 +160,12 @@ def _reverse_keys(
 
 
 # Up to this many pairs the level codes are computed in Python (vetline.matching.pair_levels,
-# well under a millisecond for a few dozen); beyond it DuckDB's per-pair speed wins over its
-# fixed ~13 ms of planning.
-PYTHON_LEVELS_MAX_PAIRS = 1_000
+# ~10 us a pair with its row taken out of arrow); beyond it DuckDB's per-pair speed wins over
+# its fixed cost. Measured (28 Nov, 600k-member bench, the largest applicant of 300 with its
+# 449 candidate double sign-ups replicated up to 1,796): screen_single 48-56 ms with DuckDB's
+# levels, 17-28 ms with Python's, which also knows before any frame is built that most such
+# applicants match nothing; 4,000 is that line extrapolated. (It was 1,000.)
+PYTHON_LEVELS_MAX_PAIRS = 4_000
 
 
 def pair_levels(
@@ -184,10 +262,12 @@ def screen_single(
     *,
     others: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
     threshold: float = REVIEW_THRESHOLD,
+    known_features: KnownFeatures | None = None,
 ) -> list[pd.DataFrame]:
     """Screen one applicant against several indexes, and for double sign-ups against
     `others` (a person frame, or its records: id and person fields), with one level query
-    for all of them.
+    for all of them. `known_features`: features of the `others` computed before, by id (the
+    applicant's are added to it when `record` has an id).
 
     Returns the hits against each index (as `screen_frames` against that index's reference),
     then, if `others` is given, the hits `dedupe_frame` finds between the applicant and
@@ -197,6 +277,8 @@ def screen_single(
     from vetline.matching import pair_levels as py
 
     applicant = applicant_features(record)
+    if known_features is not None and record.get("id") is not None:
+        known_features.add(record, applicant)
     wanted = applicant_keys(applicant)
     con = _connection()
     hashes = _hashes(con, [k for _t, k in wanted])
@@ -206,7 +288,7 @@ def screen_single(
     if others is not None and len(others):
         # dedupe_frame's view: features of the applicant and the others as one frame, names
         # counted in it; a pair is compared when a blocking rule holds either way round
-        known = [_other_features(_person_key(r)) for r in _records(others)]
+        known = [_features_of(r, known_features) for r in _records(others)]
         names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
         for f, _keys in known:
             names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
@@ -226,28 +308,30 @@ def screen_single(
     if not sum(sizes):
         return out
     levels: pd.DataFrame | None = None
-    if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS:
+    if sum(sizes) <= PYTHON_LEVELS_MAX_PAIRS and all(
+        py.usable(t) if isinstance(t, list) else py.usable_table(t) for t in tables
+    ):
         rows = [r for t in tables for r in (t if isinstance(t, list) else t.to_pylist())]
-        if py.usable(rows):
-            # each pair's level codes once: for the early answer, then for the frame
-            codes = [py.pair_levels(applicant, r) for r in rows]
-            if not _may_score_codes(rows, codes, sum(sizes[: len(found)]), threshold):
-                return out  # the usual applicant: nothing near the threshold
-            # what pair_levels would do with these rows, without taking them out of arrow again
-            levels = py.levels_frame(applicant, rows, codes=codes)
+        # each pair's level codes once: for the early answer, then for the frame
+        codes = [py.pair_levels(applicant, r) for r in rows]
+        if not _may_score_codes(rows, codes, sum(sizes[: len(found)]), threshold):
+            return out  # the usual applicant: nothing near the threshold
+        # what pair_levels would do with these rows, without taking them out of arrow again
+        levels = py.levels_frame(applicant, rows, codes=codes, code_dtype=np.int8)
     # every row found satisfies a blocking rule: each is one pair (applicant, row)
     if levels is None:
         levels = pair_levels(applicant, tables)
     for field_ in FIELDS:
-        levels[field_.name] = levels[field_.name].astype(np.int8)
+        if levels[field_.name].dtype != np.int8:
+            levels[field_.name] = levels[field_.name].astype(np.int8)
     left = pd.DataFrame([{"id": "applicant", **{k: v for k, v in record.items() if v is not None}}])
     # one scoring for every part (its fixed cost dominates): right rows carry their part in
     # id and list, so each part's records compete only among themselves, as in their own call
     rights = []
-    for k, (_cand, right) in enumerate(found):
-        if not len(right):  # no rows of this part (left out of the concat below anyway)
+    for k, (cand, records) in enumerate(found):
+        if not len(cand):  # no rows of this part (left out of the concat below anyway)
             continue
-        frame = right.to_pandas()
+        frame = records().to_pandas()
         lists = frame[LIST_COLUMN].astype(str) if LIST_COLUMN in frame.columns else ""
         rights.append(
             frame.assign(id=f"{k}{SEP}" + frame["id"].astype(str), list=f"{k}{SEP}" + lists)
