@@ -46,6 +46,14 @@ def _record(s: Session, action: str = "x", entity_id: object = 0, **kw: Any) -> 
     return audit.record(s, actor="system", action=action, entity="t", entity_id=entity_id, **kw)
 
 
+def _forged(chain: int, seq: int, prev_hash: str, **fields: Any) -> AuditEvent:
+    """An event hashed as `audit` would (what someone with database access could write)."""
+    values: dict[str, Any] = {"at": datetime.now(UTC), "actor": "mallory", "entity": "t"}
+    event = AuditEvent(chain=chain, seq=seq, prev_hash=prev_hash, **{**values, **fields})
+    event.hash = audit._hash_of(event)
+    return event
+
+
 def _in_thread(fn: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
     errors: list[BaseException] = []
 
@@ -361,18 +369,11 @@ def test_inserted_event_in_another_chain_is_named(striped: tuple[Engine, list[in
             s.execute(update(AuditEvent).where(AuditEvent.id == id_).values(seq=AuditEvent.seq + 1))
         second = s.get(AuditEvent, ids[1])
         assert second is not None
-        forged = AuditEvent(
-            chain=1,
-            seq=3,
-            at=second.at,
-            actor="mallory",
-            action="case.approve",
-            entity="case",
-            entity_id="2",
-            prev_hash=second.hash,
+        s.add(
+            _forged(
+                1, 3, second.hash, at=second.at, action="case.approve", entity="case", entity_id="2"
+            )
         )
-        forged.hash = audit._hash_of(forged)
-        s.add(forged)
     result = _verify(engine)
     assert not result.ok and "removed or inserted" in str(result.problem)
     # the forged event links to seq 2, but the next genuine event no longer links to it
@@ -412,11 +413,7 @@ def test_a_rewritten_chain_tail_is_caught_by_the_noted_head(
         s.execute(delete(AuditEvent).where(AuditEvent.id == ids[-1]))
         prev = s.get(AuditEvent, ids[-2])
         assert prev is not None
-        forged = AuditEvent(
-            chain=1, seq=5, at=prev.at, actor="mallory", action="x", entity="t", prev_hash=prev.hash
-        )
-        forged.hash = audit._hash_of(forged)
-        s.add(forged)
+        s.add(_forged(1, 5, prev.hash, at=prev.at, action="x"))
     assert _verify(engine).ok
     result = _verify(engine, expected_head=noted)
     assert not result.ok and (result.bad_chain, result.bad_seq) == (1, 5)
@@ -639,17 +636,7 @@ def test_the_downgrade_refuses_to_merge_chains(tmp_path: Any) -> None:
     engine = get_engine(url)
     with session_scope(engine) as s:
         _record(s, "x")
-        forged = AuditEvent(
-            chain=2,
-            seq=1,
-            at=datetime.now(UTC),
-            actor="a",
-            action="x",
-            entity="t",
-            prev_hash=audit.GENESIS,
-        )
-        forged.hash = audit._hash_of(forged)
-        s.add(forged)
+        s.add(_forged(2, 1, audit.GENESIS, actor="a", action="x"))
     with session_scope(engine) as s:
         assert audit.verify(s).ok  # any chain that exists is walked, whatever CHAINS is
     from alembic import command
@@ -678,16 +665,7 @@ def test_the_audit_page_is_in_id_order_and_pages_by_id(audit_page: tuple[TestCli
     c, url = audit_page
     login(c, "audrey")
     with session_scope(get_engine(url)) as s:
-        newest = AuditEvent(
-            chain=3,
-            seq=1,
-            at=datetime.now(UTC),
-            actor="zed",
-            action="chain.three",
-            entity="t",
-            prev_hash=audit.GENESIS,
-        )
-        newest.hash = audit._hash_of(newest)
+        newest = _forged(3, 1, audit.GENESIS, actor="zed", action="chain.three")
         s.add(newest)
         s.flush()
         newest_id = newest.id
