@@ -47,6 +47,13 @@ def main() -> None:
         help="write each timed submission's response here (JSON lines, database ids and times"
         " left out) to compare code versions",
     )
+    ap.add_argument(
+        "--gap",
+        type=float,
+        default=0.0,
+        help="seconds to sleep before each timed submission (sparse traffic: the process and"
+        " the CPU's caches idle between requests)",
+    )
     args = ap.parse_args()
     os.environ["VETLINE_DB_URL"] = args.db
 
@@ -92,8 +99,10 @@ def main() -> None:
         held = list(csv.DictReader(f))[-args.held_out :]
     bodies = [{k: v for k, v in r.items() if v not in ("", None)} for r in held]
 
-    def submit(i: int) -> tuple[float, int, str, float]:
+    def submit(i: int, gap: float = 0.0) -> tuple[float, int, str, float]:
         body = ApplicationIn(**bodies[i % len(bodies)])
+        if gap:
+            time.sleep(gap)
         last.clear()
         with Session(engine, expire_on_commit=False) as s:
             user = s.scalars(select(User).where(User.name == "bench-reviewer")).one()
@@ -126,7 +135,7 @@ def main() -> None:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
-    runs = [submit(3 + i) for i in range(args.n)]
+    runs = [submit(3 + i, args.gap) for i in range(args.n)]
     if args.dump:
         args.dump.write_text("".join(json.dumps(d, sort_keys=True) + "\n" for d in dumped[3:]))
     if profiler is not None:
