@@ -102,7 +102,7 @@ def main() -> None:
     parts = {
         "whole screen_one_application": (instant, "screen_one_application"),
         "index state check (lists, members)": (instant, "reference_index"),
-        "double sign-ups: candidates (SQL)": (instant, "_duplicate_candidates"),
+        "double sign-ups: candidates (SQL)": (instant, "duplicate_candidates"),
         "comparison: lists+members+doubles": (single, "screen_single"),
         "record_screening (store hits)": (instant, "record_screening"),
     }

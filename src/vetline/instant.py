@@ -6,11 +6,9 @@ and one applicant is looked up by its blocking keys. When a list gets a new vers
 switched off, or a members import changes the membership, the next application is screened
 against the index plus a delta of what changed (the same hits) while a fresh index is built in
 a low-priority child process and swapped in by a background thread. Other applications change
-with every submission, so double sign-ups are found in the database among the applications
-sharing a date of birth, e-mail, phone, surname and initial, swapped names, or postcode and
-initial (indexed: migration 0007), and compared as `dedupe_frame` compares them (their
-features computed once per process: `warm_up` featurises every stored application). The batch
-`screen-run` gives the same hits.
+with every submission, so double sign-ups are found in the database (vetline.double_signups)
+and compared as `dedupe_frame` compares them (their features computed once per process:
+`warm_up` featurises every stored application). The batch `screen-run` gives the same hits.
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, String, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import Integer, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
@@ -41,9 +39,9 @@ from vetline.db.people import (
     RecordChange,
     ReferenceEntry,
     ReferenceList,
-    trimmed,
 )
 from vetline.db.screening import HitTarget, ScreeningRun
+from vetline.double_signups import duplicate_candidates, known_applications
 from vetline.errors import NotFound
 from vetline.screening import (
     PERSON_FIELDS,
@@ -64,7 +62,6 @@ _OPEN: dict[str, _Held] = {}  # index folder -> the index held in memory
 _BUILDING: dict[str, threading.Thread] = {}  # index folder -> its background rebuild
 # database's index folder -> features of its applications, by id (filled by warm_up)
 _KNOWN: dict[str, Any] = {}
-MAX_DUPLICATE_CANDIDATES = 5_000
 
 
 @dataclass
@@ -334,20 +331,8 @@ def warm_up(session: Session) -> None:
     with _SCREEN:
         for part in ("lists", "members"):
             reference_index(session, part)
-    _KNOWN[str(_directory(session))] = _known_applications(session)
+    _KNOWN[str(_directory(session))] = known_applications(session)
     _keep_out_of_gc()  # its million objects too
-
-
-def _known_applications(session: Session) -> Any:
-    """The features of every stored application, computed now: most candidate double
-    sign-ups of a submission are among them (vetline.matching.single.KnownFeatures; about
-    5.5 s of CPU and 105 MB for 128,000 applications)."""
-    from vetline.matching.single import KnownFeatures
-
-    known = KnownFeatures()
-    for row in session.execute(person_select(Application)):
-        known.add({"id": row.id, **{f: getattr(row, f) for f in PERSON_FIELDS}})
-    return known
 
 
 def wait_for_rebuilds(timeout: float | None = None) -> None:
@@ -356,71 +341,6 @@ def wait_for_rebuilds(timeout: float | None = None) -> None:
         threads = list(_BUILDING.values())
     for thread in threads:
         thread.join(timeout)
-
-
-def _duplicate_candidates(session: Session, app: Any) -> list[Any]:
-    """Applications sharing a selective key with `app`: the double sign-ups worth comparing."""
-    first, last = (app.first_name or "").strip().lower(), (app.last_name or "").strip().lower()
-    values: dict[str, Any] = {"app_id": app.id, "initial": first[:1]}
-    if app.date_of_birth is not None:
-        values["dob"] = app.date_of_birth
-    if app.email:
-        values["email"] = app.email.strip().lower()
-    if app.phone:
-        values["phone"] = app.phone
-    if last and first:
-        values["last"], values["first"] = last, first
-    if app.postcode and first:
-        values["postcode"] = app.postcode.replace(" ", "").upper()
-    shape = tuple(key in values for key in _DUPLICATE_KEYS)
-    if not any(shape):
-        return []
-    return list(session.execute(_duplicate_query(shape), values))
-
-
-_DUPLICATE_KEYS = ("dob", "email", "phone", "last", "postcode")
-_DUPLICATE_QUERIES: dict[tuple[Any, ...], Any] = {}
-
-
-def _text(name: str) -> Any:
-    # typed as the literal strings of a built-per-call statement were (rendered ::VARCHAR)
-    return bindparam(name, type_=String())
-
-
-def _duplicate_query(shape: tuple[bool, ...]) -> Any:
-    """The candidates' statement for the keys an application has (`shape`: which of
-    `_DUPLICATE_KEYS`), built once each: building it cost more CPU than the database spends
-    answering it. Values are bound by name."""
-    key = (*shape, MAX_DUPLICATE_CANDIDATES)
-    query = _DUPLICATE_QUERIES.get(key)
-    if query is not None:
-        return query
-    dob, email, phone, names, postcode = shape
-    keys: list[Any] = []
-    initial = func.lower(func.substr(trimmed(Application.first_name), 1, 1)) == _text("initial")
-    if dob:
-        keys.append(Application.date_of_birth == bindparam("dob"))
-    if email:
-        keys.append(func.lower(Application.email) == _text("email"))
-    if phone:
-        keys.append(Application.phone == bindparam("phone"))
-    if names:
-        keys.append((func.lower(trimmed(Application.last_name)) == _text("last")) & initial)
-        # first and last name swapped
-        keys.append(
-            (func.lower(trimmed(Application.first_name)) == _text("last"))
-            & (func.lower(trimmed(Application.last_name)) == _text("first"))
-        )
-    if postcode:
-        normalised = func.replace(func.upper(Application.postcode), " ", "")
-        keys.append((normalised == _text("postcode")) & initial)
-    query = (
-        person_select(Application)
-        .where(Application.id != bindparam("app_id"), or_(*keys))
-        .limit(MAX_DUPLICATE_CANDIDATES)
-    )
-    _DUPLICATE_QUERIES[key] = query
-    return query
 
 
 def screen_one_application(
@@ -474,7 +394,7 @@ def screen_one_application(
     now = utcnow()
     hits: list[dict[str, Any]] = []
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
-    candidates = _duplicate_candidates(session, app)
+    candidates = duplicate_candidates(session, app)
     by_id = {c.id: c for c in candidates}
     # lists, members and double sign-ups in one comparison (vetline.matching.lookup)
     *parts, doubles = screen_single(

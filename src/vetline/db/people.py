@@ -83,7 +83,7 @@ def _trim_pg(element: trimmed, compiler: Any, **kw: Any) -> str:
     return f"TRIM(BOTH FROM {compiler.process(element.clauses, **kw)})"
 
 
-# Double sign-up look-ups for one application (vetline.instant._duplicate_candidates) use
+# Double sign-up look-ups for one application (vetline.double_signups.duplicate_candidates) use
 # exactly these expressions, so the database answers them from indexes (migration 0007).
 Index("ix_applications_date_of_birth", Application.date_of_birth)
 Index("ix_applications_email_key", func.lower(Application.email))
