@@ -12,6 +12,7 @@ from functools import lru_cache
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from vetline.db.inserted import inserted_here
 from vetline.db.people import Application
 from vetline.db.review import ScreeningOutcome
 from vetline.db.screening import Hit
@@ -43,14 +44,14 @@ def screen_now(
     *,
     actor: str,
     rulebook: str,
-    inserted_now: bool = False,
 ) -> Screened | None:
     """Screen `application` now and route it by `rulebook`, in the caller's transaction.
 
-    `inserted_now`: the caller inserted it in this transaction (a new submission), so no
-    case, outcome or hit of anyone else's can be on it: routing looks for none, and what it
-    has is returned.
+    When this transaction inserted it (a new submission: vetline.db.inserted), no case,
+    outcome or hit of anyone else's can be on it: routing looks for none, and what it has is
+    returned.
     """
+    inserted_now = inserted_here(session, application)
     screened = screen_one_application(session, application, actor=actor)
     without_hits = [application.id] if inserted_now and not screened.hits else []
     decided = decide_outcomes(

@@ -67,14 +67,8 @@ def submit_application(
     submitted = CsvFile.from_bytes(
         one_row_csv(body.model_dump(mode="json")), name="submitted-application.csv"
     )
-    summary, application = import_application(session, submitted, actor=user.name)
-    screened = screen.screen_now(
-        session,
-        application,
-        actor=user.name,
-        rulebook=ws.core.rulebook,
-        inserted_now=summary.inserted == 1,
-    )
+    _, application = import_application(session, submitted, actor=user.name)
+    screened = screen.screen_now(session, application, actor=user.name, rulebook=ws.core.rulebook)
     # built and validated already: serialised once here (given the model, FastAPI would dump
     # it, validate it again and serialise it: a third of the response's cost with many hits)
     out = application_out(session, application, screened).model_dump_json()
