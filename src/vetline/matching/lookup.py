@@ -17,11 +17,12 @@ next application is screened.
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +284,175 @@ def applicant_features(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# Separators of the row store (`_RowStore`): between a row's text features, and before each
+# element of a list feature. A row holding either inside a value is never read from the store.
+_FS = "\x1f"
+_LS = "\x1e"
+_EPOCH_ORDINAL = 719_163  # datetime.date(1970, 1, 1).toordinal(): date32 counts days from it
+
+
+class _RowStore:
+    """The feature rows of a table, read as `Table.take(rows).to_pylist()` reads them at a
+    fraction of its cost for a handful of rows.
+
+    Each row's text and list features are joined once into one UTF-8 string (a buffer and
+    offsets: ~100 MB for 600,000 members), read back with one split; the numbers are numpy
+    arrays. Rows with a NULL text or list feature, or a separator inside a value, are marked
+    unreadable: a caller falls back to arrow for them (never seen on `build_features` rows).
+    tests/test_matching_lookup_rows.py checks `rows` against `to_pylist` on awkward values.
+    """
+
+    def __init__(self, table: pa.Table):
+        self.names = table.column_names
+        joined_names: list[tuple[str, bool]] = []  # (name, is a list) in the joined order
+        pieces = []
+        elements = pa.array(np.zeros(len(table), dtype=np.int64))
+        ok = np.ones(len(table), dtype=bool)
+        self.numbers: dict[str, tuple[np.ndarray, np.ndarray | None, bool]] = {}
+        for name in self.names:
+            col = table.column(name)
+            if pa.types.is_list(col.type) and pa.types.is_string(col.type.value_type):
+                joined_names.append((name, True))
+                count = pc.list_value_length(col)
+                joined = pc.binary_join(col, _LS)  # NULL for a NULL list or a NULL element
+                pieces.append(
+                    pc.if_else(
+                        pc.greater(count, 0), pc.binary_join_element_wise("", joined, _LS), ""
+                    )
+                )
+                elements = pc.add(elements, pc.fill_null(count, 0))
+            elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                joined_names.append((name, False))
+                pieces.append(col)
+            elif pa.types.is_date32(col.type):
+                days = pc.cast(col, pa.int32())
+                self.numbers[name] = (*_numbers(days), True)
+            elif pa.types.is_integer(col.type) or pa.types.is_boolean(col.type):
+                self.numbers[name] = (*_numbers(col), False)
+            else:
+                raise TypeError(f"row store: column {name} of type {col.type}")
+        self.joined = tuple(joined_names)
+        if pieces:
+            joined = pc.binary_join_element_wise(*pieces, _FS)  # NULL when any piece is
+            ok &= joined.is_valid().to_numpy(zero_copy_only=False)
+            joined = pc.fill_null(joined, "")
+            # exactly the separators the joins put in: none inside a value
+            ok &= pc.equal(pc.count_substring(joined, _FS), len(pieces) - 1).to_numpy(
+                zero_copy_only=False
+            )
+            ok &= pc.equal(pc.count_substring(joined, _LS), elements).to_numpy(
+                zero_copy_only=False
+            )
+            flat = pc.cast(joined, pa.large_string())
+            flat = flat.combine_chunks() if isinstance(flat, pa.ChunkedArray) else flat
+            _validity, offsets, data = flat.buffers()
+            start = flat.offset
+            self._offsets = np.frombuffer(offsets, dtype=np.int64)[start : start + len(flat) + 1]
+            self._data = b"" if data is None else data.to_pybytes()
+        else:
+            self._offsets = np.zeros(len(table) + 1, dtype=np.int64)
+            self._data = b""
+        self.ok = ok
+
+    def __len__(self) -> int:
+        return len(self.ok)
+
+    def readable(self, rows: np.ndarray) -> bool:
+        return bool(self.ok[rows].all())
+
+    def rows(self, rows: np.ndarray) -> list[dict[str, Any]]:
+        """`table.take(rows).to_pylist()` (for readable rows), in the table's column order."""
+        columns: dict[str, list[Any]] = {}
+        for name, (values, valid, is_date) in self.numbers.items():
+            got = values[rows].tolist()
+            if is_date:
+                got = [datetime.date.fromordinal(_EPOCH_ORDINAL + d) for d in got]
+            if valid is not None:
+                got = [v if k else None for v, k in zip(got, valid[rows].tolist(), strict=True)]
+            columns[name] = got
+        data, starts = self._data, self._offsets
+        texts = [
+            data[a:b].decode().split(_FS)
+            for a, b in zip(starts[rows].tolist(), starts[rows + 1].tolist(), strict=True)
+        ]
+        for k, (name, is_list) in enumerate(self.joined):
+            if is_list:
+                columns[name] = [t[k].split(_LS)[1:] for t in texts]
+            else:
+                columns[name] = [t[k] for t in texts]
+        order = [columns[name] for name in self.names]
+        return [dict(zip(self.names, row, strict=True)) for row in zip(*order, strict=True)]
+
+
+def _numbers(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """A numeric or boolean column as numpy values (0 where NULL) and validity (None: no NULL)."""
+    if col.null_count == 0:
+        return np.asarray(col.to_numpy(zero_copy_only=False)), None
+    valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(col, False if pa.types.is_boolean(col.type) else 0)
+    return np.asarray(filled.to_numpy(zero_copy_only=False)), np.asarray(valid)
+
+
+
+class _Stores:
+    """A table's feature rows (`_RowStore`) and the column of its records naming each one's
+    list (as `astype(str)` shows it: "None" for none; None when the records have no list)."""
+
+    def __init__(self, features: pa.Table, records: pa.Table):
+        self.features = _RowStore(features)
+        self.records = records
+        self.lists: list[str] | None = None
+        self.list_codes = np.zeros(0, dtype=np.int64)
+        if LIST_COLUMN in records.column_names:
+            coded = pc.dictionary_encode(records.column(LIST_COLUMN)).combine_chunks()
+            names = [str(v) for v in coded.dictionary.to_pylist()]
+            self.lists = [*names, "None"]
+            self.list_codes = np.asarray(
+                pc.fill_null(coded.indices, len(names)).to_numpy(zero_copy_only=False),
+                dtype=np.int64,
+            )
+
+    def list_names(self, rows: np.ndarray) -> list[str] | None:
+        """Each row's list, as text (None: the records have no list column)."""
+        if self.lists is None:
+            return None
+        names = self.lists
+        return [names[c] for c in self.list_codes[rows].tolist()]
+
+    def record_rows(self, rows: np.ndarray) -> list[dict[str, Any]]:
+        return list(self.records.take(pa.array(rows, type=pa.int64())).to_pylist())
+
+
+@dataclass
+class Found:
+    """What an index's keys found for an applicant: feature rows (as `to_pylist` gives them)
+    and where they came from, in order (the index's store and positions, then the delta's)."""
+
+    rows: list[dict[str, Any]]
+    sources: list[tuple[_Stores, np.ndarray]]
+
+    def list_names(self) -> list[str] | None:
+        """Each row's list as `astype(str)` gives it (None: the records have no list)."""
+        out: list[str] = []
+        for store, rows in self.sources:
+            names = store.list_names(rows)
+            if names is None:
+                return None
+            out += names
+        return out
+
+    def records(self, positions: Sequence[int]) -> list[dict[str, Any]]:
+        """The records of the rows at `positions` (of `rows`), in that order."""
+        out = []
+        for p in positions:
+            for store, rows in self.sources:
+                if p < len(rows):
+                    out.append(store.record_rows(rows[p : p + 1])[0])
+                    break
+                p -= len(rows)
+        return out
+
+
 @dataclass
 class Delta:
     """Records added to the reference since the index was built, and records taken off it.
@@ -306,6 +476,10 @@ class _Prepared:
     removed: np.ndarray  # index positions taken off
     name_shift: dict[tuple[str, str], int]
 
+    @cached_property
+    def store(self) -> _Stores:
+        return _Stores(self.features, self.records)
+
 
 class SingleIndex:
     """A stored reference index held in memory for single-applicant screening."""
@@ -317,6 +491,7 @@ class SingleIndex:
         keys: dict[str, _Keys],
         meta: dict[str, Any],
         delta: _Prepared | None = None,
+        store: _Stores | None = None,
     ):
         self.features = features
         self.records = records
@@ -327,6 +502,14 @@ class SingleIndex:
             features.column("fn").to_numpy(zero_copy_only=False),
             features.column("ln").to_numpy(zero_copy_only=False),
         )
+        self._store = store
+
+    @property
+    def store(self) -> _Stores:
+        """The index's rows for `match_rows` (made on first use, shared with `with_delta`'s)."""
+        if self._store is None:
+            self._store = _Stores(self.features, self.records)
+        return self._store
 
     @classmethod
     def load(cls, directory: str | Path) -> SingleIndex:
@@ -356,7 +539,9 @@ class SingleIndex:
         records = records.drop_columns(["idx"])
         # stored as text (ReferenceIndex.build); a column with no value at all comes back untyped
         text = pa.schema([pa.field(name, pa.string()) for name in records.column_names])
-        return cls(features, records.cast(text).combine_chunks(), keys, meta)
+        index = cls(features, records.cast(text).combine_chunks(), keys, meta)
+        index.store  # noqa: B018  (made now: the first screening should not wait for it)
+        return index
 
     @property
     def rows(self) -> int:
@@ -408,7 +593,9 @@ class SingleIndex:
             con.close()
         records = pa.Table.from_pandas(added, preserve_index=False).cast(self.records.schema)
         prepared = _Prepared(table, records, keys, positions, shift)
-        return SingleIndex(self.features, self.records, self.keys, self.meta, prepared)
+        return SingleIndex(
+            self.features, self.records, self.keys, self.meta, prepared, store=self.store
+        )
 
     def _name_counts(self, names: Sequence[tuple[str, str]]) -> list[int]:
         """How many rows of the index carry each folded (first, last) name.
@@ -460,6 +647,30 @@ class SingleIndex:
             return pa.concat_tables([self.records.take(taken), delta.records.take(more)])
 
         return pa.concat_tables([cand, delta.features.take(more)]), records
+
+    def match_rows(self, wanted: list[tuple[str, str]], hashes: np.ndarray) -> Found | None:
+        """`_matches` as Python rows: the feature rows of what the applicant's keys find
+        (`_matches`' table `to_pylist()`, delta applied) and their records on demand; None
+        when a row cannot be read from the row store (the caller then uses `_matches`)."""
+        rows = _find(self.keys, wanted, hashes)
+        delta = self.delta
+        if delta is not None and len(delta.removed):
+            rows = rows[~np.isin(rows, delta.removed)]
+        store = self.store
+        if not store.features.readable(rows):
+            return None
+        got = store.features.rows(rows)
+        if delta is None:
+            return Found(got, [(store, rows)])
+        if delta.name_shift:
+            shift = delta.name_shift
+            for r in got:
+                r["name_n"] += shift.get((r["fn"], r["ln"]), 0)
+        more = _find(delta.keys, wanted, hashes)
+        extra = delta.store
+        if not extra.features.readable(more):
+            return None
+        return Found(got + extra.features.rows(more), [(store, rows), (extra, more)])
 
     def screen_one(
         self, record: Mapping[str, Any], *, threshold: float = REVIEW_THRESHOLD

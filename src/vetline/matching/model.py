@@ -30,7 +30,7 @@ as `model.json`; nothing is re-trained when screening.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -83,16 +83,23 @@ class Model:
 
     def log2_odds_without_competition(self, levels: pd.DataFrame) -> np.ndarray:
         """The pair on its own: prior + level weights + name-only + name frequency."""
-        total = np.full(len(levels), self.prior, dtype=np.float64)
+        return self.log2_odds_of(_codes(levels), _name_counts(levels))
+
+    def log2_odds_of(
+        self, codes: Mapping[str, np.ndarray], name_counts: np.ndarray | None
+    ) -> np.ndarray:
+        """`log2_odds_without_competition` on arrays: each field's level codes, and the
+        pairs' r_name_n (None: no such column)."""
+        total = np.full(len(codes[FIELDS[0].name]), self.prior, dtype=np.float64)
         for f in FIELDS:
-            codes = levels[f.name].to_numpy()
-            weights = np.asarray(self.weights[f.name], dtype=np.float64)[codes]
+            column = codes[f.name]
+            weights = np.asarray(self.weights[f.name], dtype=np.float64)[column]
             if f.name == ADDRESS and self.address_without_dob is not None:
-                alone = np.asarray(self.address_without_dob, dtype=np.float64)[codes]
-                weights = np.where(levels[DOB].to_numpy() == 0, alone, weights)
+                alone = np.asarray(self.address_without_dob, dtype=np.float64)[column]
+                weights = np.where(codes[DOB] == 0, alone, weights)
             total += weights
-        total += np.where(name_only_mask(levels), self.name_only, 0.0)
-        total += self.name_frequency * name_frequency_bits(levels)
+        total += np.where(name_only_of(codes), self.name_only, 0.0)
+        total += self.name_frequency * name_frequency_bits_of(codes, name_counts)
         return total
 
     def pair_log2_odds(self, codes: Sequence[int], name_count: int) -> float:
@@ -151,14 +158,31 @@ EXACT_FIRST = (2, 3, 4)  # first-name levels where the first given name agrees e
 EXACT_LAST = 2
 
 
+def _codes(levels: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The level codes of a frame of pairs, per field."""
+    return {f.name: levels[f.name].to_numpy() for f in FIELDS}
+
+
+def _name_counts(levels: pd.DataFrame) -> np.ndarray | None:
+    return levels["r_name_n"].to_numpy() if "r_name_n" in levels.columns else None
+
+
 def name_frequency_bits(levels: pd.DataFrame) -> np.ndarray:
     """log2 of how many records on the other side share the name, for exact-name pairs."""
     if "r_name_n" not in levels.columns:
         return np.zeros(len(levels))
-    exact = np.isin(levels["first_name"].to_numpy(), EXACT_FIRST) & (
-        levels["last_name"].to_numpy() == EXACT_LAST
-    )
-    count = np.maximum(levels["r_name_n"].to_numpy(dtype=np.float64), 1.0)
+    return name_frequency_bits_of(_codes(levels), _name_counts(levels))
+
+
+def name_frequency_bits_of(
+    codes: Mapping[str, np.ndarray], name_counts: np.ndarray | None
+) -> np.ndarray:
+    """`name_frequency_bits` on arrays (`name_counts`: r_name_n, None when there is none)."""
+    first = codes["first_name"]
+    if name_counts is None:
+        return np.zeros(len(first))
+    exact = np.isin(first, EXACT_FIRST) & (codes["last_name"] == EXACT_LAST)
+    count = np.maximum(np.asarray(name_counts, dtype=np.float64), 1.0)
     return np.where(exact, np.log2(count), 0.0)
 
 
@@ -178,11 +202,22 @@ def competition_bits(
     if "r_compete" not in levels.columns or levels.empty:
         return np.zeros(len(levels))
     compete = levels["r_compete"].to_numpy(dtype=bool)
-    odds = np.where(compete, np.exp2(np.clip(log2_odds, -60, 60)), 0.0)
+    odds = competing_odds(compete, log2_odds)
     if group_odds is None:
         keys = levels[_group_keys(levels)]
         by = [keys[c].to_numpy() for c in keys.columns]
         group_odds = pd.Series(odds).groupby(by).transform("sum").to_numpy()
+    return competition_of(compete, odds, group_odds)
+
+
+def competing_odds(compete: np.ndarray, log2_odds: np.ndarray) -> np.ndarray:
+    """Each pair's odds where it competes, else 0 (what `competition_bits` sums per group)."""
+    out: np.ndarray = np.where(compete, np.exp2(np.clip(log2_odds, -60, 60)), 0.0)
+    return out
+
+
+def competition_of(compete: np.ndarray, odds: np.ndarray, group_odds: np.ndarray) -> np.ndarray:
+    """`competition_bits` given `competing_odds` and each pair's group total of them."""
     others = np.maximum(group_odds - odds, 0.0)
     out: np.ndarray = np.where(compete, -np.log2(1.0 + others), 0.0)
     return out
@@ -219,9 +254,14 @@ def _case_sql(column: str, weights: Sequence[float]) -> str:
 
 def name_only_mask(levels: pd.DataFrame) -> np.ndarray:
     """Pairs with no comparable date of birth, address/postcode, email or phone."""
-    mask = np.ones(len(levels), dtype=bool)
+    return name_only_of({name: levels[name].to_numpy() for name in EVIDENCE_FIELDS})
+
+
+def name_only_of(codes: Mapping[str, np.ndarray]) -> np.ndarray:
+    """`name_only_mask` on arrays: each field's level codes."""
+    mask = np.ones(len(codes[EVIDENCE_FIELDS[0]]), dtype=bool)
     for name in EVIDENCE_FIELDS:
-        mask &= levels[name].to_numpy() == 0
+        mask &= codes[name] == 0
     return mask
 
 

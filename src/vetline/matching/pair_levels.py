@@ -210,6 +210,11 @@ def pair_levels(l: Mapping[str, Any], r: Mapping[str, Any]) -> tuple[int, ...]:
     )
 
 
+def levels_of(l: Mapping[str, Any], rights: Sequence[Mapping[str, Any]]) -> list[tuple[int, ...]]:
+    """`pair_levels(l, r)` for each of `rights`."""
+    return [pair_levels(l, r) for r in rights]
+
+
 def levels_frame(
     left: Mapping[str, Any],
     rights: Sequence[Mapping[str, Any]],

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,12 +24,14 @@ import pandas as pd
 import pyarrow as pa
 
 from vetline.matching.api import HIT_COLUMNS, LIST_COLUMN, keep_bits_for, score_levels
-from vetline.matching.bands import REVIEW_THRESHOLD
+from vetline.matching.bands import REVIEW_THRESHOLD, assign_bands
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.engine_duckdb import levels_query
+from vetline.matching.explain import _address_shown, _shown, explain_pairs
 from vetline.matching.features import FEATURE_COLUMNS
 from vetline.matching.lookup import (
     SEP,
+    Found,
     SingleIndex,
     _connection,
     _hashes,
@@ -37,7 +39,17 @@ from vetline.matching.lookup import (
     applicant_keys,
     feature_schema,
 )
-from vetline.matching.model import Model, shipped_model
+from vetline.matching.model import (
+    PAIR_FLOOR_BITS,
+    Model,
+    competing_odds,
+    competition_of,
+    name_frequency_bits_of,
+    name_only_of,
+    probability,
+    shipped_model,
+)
+from vetline.matching.stages import stage
 
 _PERSON = ("first_name", "last_name", "date_of_birth", "postcode", "address", "email", "phone")
 _FEATURES = tuple(FEATURE_COLUMNS)
@@ -273,38 +285,156 @@ def screen_single(
     then, if `others` is given, the hits `dedupe_frame` finds between the applicant and
     `others` in a frame of the applicant followed by `others` (applicant's `id` from
     `record`, else "applicant").
-    """
-    from vetline.matching import pair_levels as py
 
+    A handful of pairs is compared and scored in Python (`_screen_rows`, without a pandas
+    frame until the hits); else, or for values it does not mirror, `_screen_tables` (the
+    level frame, DuckDB for many pairs, `score_levels`). Both give the same frames (tests).
+    """
     applicant = applicant_features(record)
     if known_features is not None and record.get("id") is not None:
         known_features.add(record, applicant)
     wanted = applicant_keys(applicant)
-    con = _connection()
-    hashes = _hashes(con, [k for _t, k in wanted])
-    found = [index._matches(wanted, hashes) for index in indexes]
-    tables: list[pa.Table | list[dict[str, Any]]] = [cand for cand, _right in found]
+    hashes = _hashes(_connection(), [k for _t, k in wanted])
     other_rows: list[int] = []
+    paired: list[dict[str, Any]] = []
+    records: list[Mapping[str, Any]] = []
     if others is not None and len(others):
-        # dedupe_frame's view: features of the applicant and the others as one frame, names
-        # counted in it; a pair is compared when a blocking rule holds either way round
-        known = [_features_of(r, known_features) for r in _records(others)]
-        names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
-        for f, _keys in known:
-            names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
-        # "a rule holds either way round": the applicant's keys meet the other's right-hand
-        # keys (its keys mirrored), or the other's keys meet the applicant's right-hand keys.
-        # Mirroring is its own inverse (tests/test_matching_single.py), so the first is the
-        # second: mine ∩ mirror(theirs) ≠ ∅ ⇔ mirror(mine) ∩ theirs ≠ ∅; one test per other.
-        back = _reverse_keys(applicant, wanted)
-        paired = []
-        for i, (f, keys) in enumerate(known):
-            if not back.isdisjoint(keys):
-                other_rows.append(i)
-                paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
+        records = _records(others)
+        other_rows, paired = _paired_others(applicant, wanted, records, known_features)
+    found = [index.match_rows(wanted, hashes) for index in indexes]
+    if all(f is not None for f in found):
+        done = _screen_rows(
+            record,
+            applicant,
+            [f for f in found if f is not None],
+            others,
+            records,
+            other_rows,
+            paired,
+            threshold,
+        )
+        if done is not None:
+            return done
+    tables = [index._matches(wanted, hashes) for index in indexes]
+    return _screen_tables(record, applicant, tables, others, other_rows, paired, threshold)
+
+
+def _paired_others(
+    applicant: Mapping[str, Any],
+    wanted: list[tuple[str, str]],
+    records: Sequence[Mapping[str, Any]],
+    known_features: KnownFeatures | None,
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """The positions of the `records` a blocking rule pairs with the applicant, and their
+    feature rows with their name counts (dedupe_frame's view: features of the applicant and
+    the others as one frame, names counted in it; a pair is compared when a blocking rule
+    holds either way round)."""
+    known = [_features_of(r, known_features) for r in records]
+    names: dict[tuple[str, str], int] = {(applicant["fn"], applicant["ln"]): 1}
+    for f, _keys in known:
+        names[(f["fn"], f["ln"])] = names.get((f["fn"], f["ln"]), 0) + 1
+    # "a rule holds either way round": the applicant's keys meet the other's right-hand
+    # keys (its keys mirrored), or the other's keys meet the applicant's right-hand keys.
+    # Mirroring is its own inverse (tests/test_matching_single.py), so the first is the
+    # second: mine ∩ mirror(theirs) ≠ ∅ ⇔ mirror(mine) ∩ theirs ≠ ∅; one test per other.
+    back = _reverse_keys(applicant, wanted)
+    other_rows: list[int] = []
+    paired: list[dict[str, Any]] = []
+    for i, (f, keys) in enumerate(known):
+        if not back.isdisjoint(keys):
+            other_rows.append(i)
+            paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
+    return other_rows, paired
+
+
+def _empty_parts(n: int) -> list[pd.DataFrame]:
+    return [_NO_HITS.copy() for _ in range(n)]
+
+
+def _screen_rows(
+    record: Mapping[str, Any],
+    applicant: Mapping[str, Any],
+    found: Sequence[Found],
+    others: pd.DataFrame | Sequence[Mapping[str, Any]] | None,
+    records: Sequence[Mapping[str, Any]],
+    other_rows: list[int],
+    paired: list[dict[str, Any]],
+    threshold: float,
+) -> list[pd.DataFrame] | None:
+    """`_screen_tables` for a handful of pairs, in Python: the level codes, the early answer,
+    then (for the few applicants with a pair near the threshold) `score_levels`' sums on
+    small arrays and `explain_pairs`, with a pandas frame only for the hits. None where it
+    does not mirror `_screen_tables` exactly (too many pairs, a NULL feature, a shown value
+    pandas would convert): the caller then takes that path."""
+    from vetline.matching import pair_levels as py
+
+    n_out = len(found) + (others is not None)
+    rows = [r for f in found for r in f.rows]
+    doubles_from = len(rows)
+    rows += paired
+    if not rows:
+        return _empty_parts(n_out)
+    if len(rows) > PYTHON_LEVELS_MAX_PAIRS or not py.usable(paired):
+        return None
+    codes = py.levels_of(applicant, rows)
+    if not _may_score_codes(rows, codes, doubles_from, threshold):
+        return _empty_parts(n_out)  # the usual applicant: nothing near the threshold
+    # the parts' lists (one-person-one-entry groups), as _screen_tables labels them
+    lists: list[str] = []
+    for k, f in enumerate(found):
+        names = f.list_names()
+        lists += [f"{k}{SEP}"] * len(f.rows) if names is None else [f"{k}{SEP}{v}" for v in names]
+    lists += [f"{len(found)}{SEP}"] * len(paired)
+    scored = score_rows(codes, rows, lists, doubles_from, threshold)
+    if scored is None:  # no pair at the threshold: as _screen_tables splits an empty frame
+        return _split_hits(pd.DataFrame(columns=HIT_COLUMNS), n_out)
+    keep, scores, bands, explain = scored
+    # the hits' records: (part, id, shown values)
+    left = _shown_record(record)
+    if left is None:
+        return None
+    # the left frame's id: the record's, else "applicant" (as _screen_tables' frame has it)
+    left_id = "applicant" if record.get("id") is None else str(record["id"])
+    parts: list[int] = []
+    ids: list[str] = []
+    shown: list[dict[str, str]] = []
+    starts = np.cumsum([0, *(len(f.rows) for f in found)]).tolist()
+    for i in keep.tolist():
+        right: Mapping[str, Any]
+        if i >= doubles_from:
+            k, right = len(found), records[other_rows[i - doubles_from]]
+        else:
+            k = int(np.searchsorted(starts, i, side="right")) - 1
+            right = found[k].records([i - starts[k]])[0]
+        got = _shown_record(right)
+        if got is None:
+            return None
+        parts.append(k)
+        ids.append(str(right.get("id")))
+        shown.append(got)
+    explanations = explain(left, shown)
+    return _hit_frames(left_id, parts, ids, scores, bands, explanations, n_out)
+
+
+def _screen_tables(
+    record: Mapping[str, Any],
+    applicant: Mapping[str, Any],
+    found: Sequence[tuple[pa.Table, Callable[[], pa.Table]]],
+    others: pd.DataFrame | Sequence[Mapping[str, Any]] | None,
+    other_rows: list[int],
+    paired: list[dict[str, Any]],
+    threshold: float,
+) -> list[pd.DataFrame]:
+    """`screen_single` on arrow tables and a level frame (the reference for `_screen_rows`;
+    DuckDB's levels beyond PYTHON_LEVELS_MAX_PAIRS pairs): `found` holds each index's
+    `_matches`, `other_rows` and `paired` the `others` a rule pairs with the applicant."""
+    from vetline.matching import pair_levels as py
+
+    tables: list[pa.Table | list[dict[str, Any]]] = [cand for cand, _right in found]
+    if others is not None and len(others):
         tables.append(paired)
     sizes = [len(t) for t in tables]
-    out = [_NO_HITS.copy() for _ in range(len(indexes) + (others is not None))]
+    out = _empty_parts(len(found) + (others is not None))
     if not sum(sizes):
         return out
     levels: pd.DataFrame | None = None
@@ -353,9 +483,171 @@ def screen_single(
         levels["r_name_n"] = name_n
         levels["r_compete"] = compete
     hits = score_levels(levels, left, right_all, threshold=threshold)
+    return _split_hits(hits, len(out))
+
+
+def _split_hits(hits: pd.DataFrame, n_out: int) -> list[pd.DataFrame]:
+    """The hits of each part (its number before SEP in right_id), right_id without it."""
     split = [str(i).split(SEP, 1) for i in hits["right_id"]]
     part = np.asarray([int(p) for p, _i in split], dtype=np.int64)
     hits["right_id"] = [i for _p, i in split]
-    for k in range(len(out)):
-        out[k] = hits[part == k].reset_index(drop=True)
+    return [hits[part == k].reset_index(drop=True) for k in range(n_out)]
+
+
+def _kahan_group_sums(groups: Sequence[int], values: Sequence[float], n: int) -> list[float]:
+    """Each group's sum of `values` as pandas' groupby sum adds them: in row order, with
+    Kahan compensation (pandas/_libs/groupby.pyx group_sum; tests compare the two)."""
+    sums = [0.0] * n
+    compensation = [0.0] * n
+    for g, value in zip(groups, values, strict=True):
+        y = value - compensation[g]
+        t = sums[g] + y
+        c = t - sums[g] - y
+        compensation[g] = 0.0 if c != c else c  # NaN (an infinite value): pandas resets it
+        sums[g] = t
+    return sums
+
+
+def score_rows(
+    codes: Sequence[Sequence[int]],
+    rows: Sequence[Mapping[str, Any]],
+    lists: Sequence[str],
+    doubles_from: int,
+    threshold: float,
+    model: Model | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Explain] | None:
+    """What `levels_frame` and `score_levels` compute in `_screen_tables` for the pairs
+    (applicant, rows[i]) with level codes codes[i], on small arrays: `lists` holds each row's
+    competition group (its part and list), rows from `doubles_from` on are other
+    applications (dedupe_frame's name count, no competition).
+
+    Returns the positions (in `rows`) of the pairs at or above `threshold`, their scores and
+    bands, and a function of the shown values (the applicant's, then one dict per hit, as
+    `shown_columns` gives them) returning their explanations; None when no pair reaches it.
+    The same numpy operations on the same arrays as the frame path, so the same floats.
+    """
+    model = model or shipped_model()
+    n = len(rows)
+    by_field = np.ascontiguousarray(np.asarray(codes, dtype=np.int8).reshape(n, len(FIELDS)).T)
+    name_n = np.asarray([r["name_n"] for r in rows], dtype=np.int64)
+    compete = np.asarray([r["has_other"] for r in rows], dtype=bool)
+    # levels_frame's prefilter, on the name counts before dedupe_frame's below
+    odds = model.log2_odds_of({f.name: by_field[k] for k, f in enumerate(FIELDS)}, name_n)
+    pairs = np.flatnonzero(odds >= PAIR_FLOOR_BITS)
+    if not len(pairs):
+        return None
+    with stage("scores"):
+        by_field = np.ascontiguousarray(by_field[:, pairs])
+        columns = {f.name: by_field[k] for k, f in enumerate(FIELDS)}
+        name_n, compete = name_n[pairs], compete[pairs]
+        doubles = pairs >= doubles_from
+        name_n[doubles] = np.maximum(name_n[doubles] - 1, 1)
+        compete[doubles] = False
+        raw = model.log2_odds_of(columns, name_n)
+        group_of: dict[str, int] = {}
+        group = np.asarray(
+            [group_of.setdefault(lists[i], len(group_of)) for i in pairs.tolist()], dtype=np.int64
+        )
+        odds = competing_odds(compete, raw)
+        sums = _kahan_group_sums(group.tolist(), odds.tolist(), len(group_of))
+        competition = competition_of(compete, odds, np.asarray(sums, dtype=np.float64)[group])
+        scores = probability(raw + competition)
+        # competitors: other entries of the same list for this applicant worth at least 1% odds
+        strong = (np.exp2(np.clip(raw, -60, 60)) >= 0.01) & compete
+        counts = np.bincount(group, weights=strong).astype(np.int64)[group]
+        rivals = np.maximum(counts - strong.astype(np.int64), 0)
+        keep = scores >= threshold
+        if not keep.any():
+            return None
+        by_field = np.ascontiguousarray(by_field[:, keep])
+        columns = {f.name: by_field[k] for k, f in enumerate(FIELDS)}
+        scores, competition, rivals, name_n = (
+            scores[keep],
+            competition[keep],
+            rivals[keep],
+            name_n[keep],
+        )
+        name_bits = model.name_frequency * name_frequency_bits_of(columns, name_n)
+    name_only = name_only_of(columns)
+    bands = assign_bands(scores, name_only)
+
+    def explain(left: Mapping[str, str], shown: Sequence[Mapping[str, str]]) -> list[Any]:
+        with stage("explanations"):
+            return explain_pairs(
+                model,
+                np.ascontiguousarray(by_field.T),
+                name_only,
+                {f.name: [left[f.name]] * len(shown) for f in FIELDS},
+                {f.name: [s[f.name] for s in shown] for f in FIELDS},
+                name_counts=name_n,
+                name_bits=name_bits,
+                competition=competition,
+                competitors=rivals,
+            )
+
+    return pairs[keep], scores, bands, explain
+
+
+def _shown_record(record: Mapping[str, Any]) -> dict[str, str] | None:
+    """Each compared field of `record` as `shown_columns` shows it from a frame holding it;
+    None for a value a frame might convert (not text, a date or missing)."""
+    values = [record.get(name) for name in _SHOWN]
+    for value in values:
+        kind = type(value)
+        if kind not in _PLAIN_TYPES and not (kind is float and value != value):
+            return None
+    ident = record.get("id")
+    if type(ident) not in (str, int, type(None)):
+        return None
+    shown = dict(zip(_SHOWN, values, strict=True))
+    out = {
+        f.name: v.strip() if type(v) is str else _shown(v)
+        for f in FIELDS
+        if f.name != "address"
+        for v in (shown[f.name],)
+    }
+    out["address"] = _address_shown(shown["address"], shown["postcode"])
+    return out
+
+
+_Explain = Callable[[Mapping[str, str], Sequence[Mapping[str, str]]], list[Any]]
+_SHOWN = (*(f.name for f in FIELDS), "postcode")
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """`values` as a 1-d object array (lists stay elements)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+def _hit_frames(
+    left_id: str,
+    parts: Sequence[int],
+    ids: Sequence[str],
+    scores: np.ndarray,
+    bands: np.ndarray,
+    explanations: Sequence[Any],
+    n_out: int,
+) -> list[pd.DataFrame]:
+    """The frames `_split_hits` makes of `_explained`'s sorted hits (all of `left_id`): by
+    score, highest first, then by part and id as text."""
+    score_list = scores.astype(float).tolist()
+    keys = [f"{p}{SEP}{i}" for p, i in zip(parts, ids, strict=True)]
+    order = sorted(range(len(keys)), key=lambda i: (-score_list[i], keys[i]))
+    out = []
+    for k in range(n_out):
+        mine = [i for i in order if parts[i] == k]
+        out.append(
+            pd.DataFrame(
+                {
+                    "left_id": _objects([left_id] * len(mine)),
+                    "right_id": _objects([ids[i] for i in mine]),
+                    "score": scores.astype(float)[mine],
+                    "band": bands[mine],
+                    "explanation": _objects([explanations[i] for i in mine]),
+                }
+            )
+        )
     return out
