@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from vetline.matching.comparisons import FIELDS
 from vetline.matching.lookup import _connection, applicant_features, feature_schema
-from vetline.matching.pair_levels import levels_frame, pair_levels, usable
+from vetline.matching.pair_levels import levels_frame, levels_of, pair_levels, usable
 
 FIRST = [
     "Robert", "Bob", "Rob", "Bobby", "Roberto", "Robret", "R", "R.", "Elizabeth", "Liz",
@@ -151,6 +151,7 @@ def _assert_same(left: dict[str, Any], rights: list[dict[str, Any]]) -> None:
         assert got == want, (left, rights)
         # the codes computed beforehand (screen_single's early answer) give the same frame
         codes = [pair_levels(left, r) for r in rights]
+        assert levels_of(left, rights) == codes, (left, rights)  # the applicant's values once
         given = levels_frame(left, rights, prefilter=prefilter, codes=codes)
         pd.testing.assert_frame_equal(given, py)
 
@@ -251,3 +252,17 @@ def test_screen_single_gives_the_same_hits_through_python_or_sql(
     ]
     assert by_python == by_sql
     assert any(any(parts) for parts in by_python)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_levels_of_equal_pair_levels_row_by_row(data: st.DataObject) -> None:
+    """`levels_of` (the left record's values read once) gives `pair_levels` of each pair."""
+    base = _person(data)
+    left = applicant_features(_variant(base, data) if data.draw(st.booleans()) else base)
+    n = data.draw(st.integers(1, 8))
+    rights = [
+        applicant_features(_variant(base, data) if data.draw(st.booleans()) else _person(data))
+        for _ in range(n)
+    ]
+    assert levels_of(left, rights) == [pair_levels(left, r) for r in rights]

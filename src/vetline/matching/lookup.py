@@ -340,9 +340,7 @@ class _RowStore:
             ok &= pc.equal(pc.count_substring(joined, _FS), len(pieces) - 1).to_numpy(
                 zero_copy_only=False
             )
-            ok &= pc.equal(pc.count_substring(joined, _LS), elements).to_numpy(
-                zero_copy_only=False
-            )
+            ok &= pc.equal(pc.count_substring(joined, _LS), elements).to_numpy(zero_copy_only=False)
             flat = pc.cast(joined, pa.large_string())
             flat = flat.combine_chunks() if isinstance(flat, pa.ChunkedArray) else flat
             _validity, offsets, data = flat.buffers()
@@ -391,7 +389,6 @@ def _numbers(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray | 
     valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
     filled = pc.fill_null(col, False if pa.types.is_boolean(col.type) else 0)
     return np.asarray(filled.to_numpy(zero_copy_only=False)), np.asarray(valid)
-
 
 
 class _Stores:

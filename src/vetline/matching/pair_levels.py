@@ -211,8 +211,139 @@ def pair_levels(l: Mapping[str, Any], r: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def levels_of(l: Mapping[str, Any], rights: Sequence[Mapping[str, Any]]) -> list[tuple[int, ...]]:
-    """`pair_levels(l, r)` for each of `rights`."""
-    return [pair_levels(l, r) for r in rights]
+    """`pair_levels(l, r)` for each of `rights`: the same tests in the same order, with the
+    left record's values read once, each Jaro-Winkler computed once, and no call per field
+    (a screened applicant meets ~130 rows: this is about twice as fast).
+    tests/test_matching_pair_levels.py checks it against `pair_levels` (hypothesis)."""
+    lf: str = l["fn"]
+    ll: str = l["ln"]
+    nl, nll = len(lf), len(ll)
+    l_mid_init, l_init = l["fn_mid_init"], l["fn_init"]
+    l_fn_keys, l_fn_mid = set(l["fn_keys"]), set(l["fn_mid"])
+    l_ln_keys = set(l["ln_keys"])
+    ly, lm, ld = l["dob_y"], l["dob_m"], l["dob_d"]
+    lp, la = l["pc"], l["addr"]
+    l_addr_key, l_addr_no, l_district = l["addr_key"], l["addr_no"], l["pc_district"]
+    l_parts = tuple((part, level, l[part]) for part, level in _PC_PARTS)
+    le, lph = l["email"], l["phone"]
+    le_user = le.split("@", 1)[0]
+    can_swap = lf != "" and ll != "" and lf != ll
+    l_digits = tuple(((ly, lm, ld)[i], i, k) for i, k in _DOB_DIGITS)
+    out: list[tuple[int, ...]] = []
+    for r in rights:
+        rf: str = r["fn"]
+        rl: str = r["ln"]
+        swapped = can_swap and lf == rl and ll == rf
+        ry, rm, rd = r["dob_y"], r["dob_m"], r["dob_d"]
+        # _eq of the date parts (None equals nothing)
+        y_eq = ly is not None and ry is not None and ly == ry
+        mm = lm is not None and rm is not None and lm == rm
+        dd = ld is not None and rd is not None and ld == rd
+        md = lm is not None and rd is not None and lm == rd
+        dm = ld is not None and rm is not None and ld == rm
+        same_dob = y_eq and ((mm and dd) or (md and dm))
+        # first_name
+        if lf == "" or rf == "":
+            first = 0
+        elif swapped:
+            first = 1
+        else:
+            nr = len(rf)
+            if lf == rf and nl > 1:
+                rmi = r["fn_mid_init"]
+                first = 2 if l_mid_init == rmi else (3 if l_mid_init == "" or rmi == "" else 4)
+            elif rf in l_fn_keys or lf in r["fn_keys"]:
+                first = 5
+            else:
+                long_ = nl > 1 and nr > 1
+                jw = _jw(lf, rf) if long_ else 0.0
+                if long_ and (jw >= 0.92 or (min(nl, nr) >= 4 and _dl(lf, rf) <= 1)):
+                    first = 6
+                elif (nl == 1 or nr == 1) and l_init == r["fn_init"]:
+                    first = 7
+                elif lf in r["fn_mid"] or rf in l_fn_mid:
+                    first = 8
+                elif long_ and jw >= 0.8:
+                    first = 9
+                else:
+                    first = 10 if same_dob else 11
+        # last_name
+        if ll == "" or rl == "":
+            last = 0
+        elif swapped:
+            last = 1
+        elif ll == rl:
+            last = 2
+        elif not l_ln_keys.isdisjoint(r["ln_keys"]):
+            last = 3
+        else:
+            jw = _jw(ll, rl)
+            if jw >= 0.92 or (min(nll, len(rl)) >= 5 and _dl(ll, rl) <= 1):
+                last = 4
+            elif jw >= 0.8:
+                last = 5
+            else:
+                last = 6 if same_dob else 7
+        # date_of_birth
+        if ly is None or ry is None:
+            dob = 0
+        elif ly == ry and mm and dd:
+            dob = 1
+        elif ly == ry and md and dm:
+            dob = 2
+        elif (ly == ry) + mm + dd == 2:
+            dob = 3
+        else:
+            rv = (ry, rm, rd)
+            differ = 0
+            for lv, i, k in l_digits:
+                if (lv // k) % 10 != (rv[i] // k) % 10:
+                    differ += 1
+            dob = 4 if differ <= 2 else 5
+        # address
+        rp, ra = r["pc"], r["addr"]
+        if (lp == "" or rp == "") and (la == "" or ra == ""):
+            addr = 0
+        else:
+            if la == "" or ra == "":
+                same = False
+            elif la == ra or (l_addr_key != "" and l_addr_key == r["addr_key"]):
+                same = True
+            else:
+                same = l_addr_no != "" and l_addr_no == r["addr_no"] and _jw(la, ra) >= 0.9
+            if same:
+                addr = 1 if lp == rp or lp == "" or rp == "" else 2
+            elif lp != "" and lp == rp:
+                addr = 3 if la == "" or ra == "" else 4
+            elif (
+                la != ""
+                and ra != ""
+                and (l_addr_no == r["addr_no"] or l_district == r["pc_district"])
+                and _jw(la, ra) >= 0.88
+            ):
+                addr = 5
+            else:
+                addr = 9
+                for part, level, lv in l_parts:
+                    if lv != "" and lv == r[part]:
+                        addr = level
+                        break
+        # email
+        re_ = r["email"]
+        if le == "" or re_ == "":
+            mail = 0
+        elif le == re_:
+            mail = 1
+        else:
+            mail = 2 if le_user == re_.split("@", 1)[0] else 3
+        # phone
+        rph = r["phone"]
+        phone_ = 0 if lph == "" or rph == "" else (1 if lph == rph else 2)
+        out.append((first, last, dob, addr, mail, phone_))
+    return out
+
+
+_PC_PARTS = (("pc_sector", 6), ("pc_district", 7), ("pc_area", 8))
 
 
 def levels_frame(

@@ -319,6 +319,26 @@ def screen_single(
     return _screen_tables(record, applicant, tables, others, other_rows, paired, threshold)
 
 
+def screen_single_tables(
+    record: Mapping[str, Any],
+    indexes: Sequence[SingleIndex],
+    *,
+    others: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
+    threshold: float = REVIEW_THRESHOLD,
+) -> list[pd.DataFrame]:
+    """`screen_single` by `_screen_tables` always (the reference its Python scoring is
+    tested against; no `known_features`)."""
+    applicant = applicant_features(record)
+    wanted = applicant_keys(applicant)
+    hashes = _hashes(_connection(), [k for _t, k in wanted])
+    other_rows: list[int] = []
+    paired: list[dict[str, Any]] = []
+    if others is not None and len(others):
+        other_rows, paired = _paired_others(applicant, wanted, _records(others), None)
+    tables = [index._matches(wanted, hashes) for index in indexes]
+    return _screen_tables(record, applicant, tables, others, other_rows, paired, threshold)
+
+
 def _paired_others(
     applicant: Mapping[str, Any],
     wanted: list[tuple[str, str]],
@@ -614,6 +634,19 @@ _Explain = Callable[[Mapping[str, str], Sequence[Mapping[str, str]]], list[Any]]
 _SHOWN = (*(f.name for f in FIELDS), "postcode")
 
 
+# a part without hits when another part has some (score is a float column then: copied, as
+# building a frame costs ~8x more)
+_NO_PART_HITS = pd.DataFrame(
+    {
+        "left_id": np.empty(0, dtype=object),
+        "right_id": np.empty(0, dtype=object),
+        "score": np.empty(0, dtype=np.float64),
+        "band": np.empty(0, dtype=object),
+        "explanation": np.empty(0, dtype=object),
+    }
+)
+
+
 def _objects(values: Sequence[Any]) -> np.ndarray:
     """`values` as a 1-d object array (lists stay elements)."""
     out = np.empty(len(values), dtype=object)
@@ -639,15 +672,15 @@ def _hit_frames(
     out = []
     for k in range(n_out):
         mine = [i for i in order if parts[i] == k]
-        out.append(
-            pd.DataFrame(
-                {
-                    "left_id": _objects([left_id] * len(mine)),
-                    "right_id": _objects([ids[i] for i in mine]),
-                    "score": scores.astype(float)[mine],
-                    "band": bands[mine],
-                    "explanation": _objects([explanations[i] for i in mine]),
-                }
-            )
-        )
+        if not mine:
+            out.append(_NO_PART_HITS.copy())
+            continue
+        columns = {
+            "left_id": _objects([left_id] * len(mine)),
+            "right_id": _objects([ids[i] for i in mine]),
+            "score": scores.astype(float)[mine],
+            "band": bands[mine],
+            "explanation": _objects([explanations[i] for i in mine]),
+        }
+        out.append(pd.DataFrame(columns, copy=False))
     return out
