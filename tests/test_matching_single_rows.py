@@ -194,3 +194,41 @@ def test_the_row_store_reads_rows_as_to_pylist(rows: list[dict[str, Any]], data:
         clean = row["fn"] is not None and row["fn_keys"] is not None
         clean = clean and not any("\x1f" in v or "\x1e" in v for v in texts)
         assert store.readable(np.asarray([i])) == clean
+
+
+_NAMES = st.sampled_from(["ann", "Ann Marie", "lee", "Lee-Smith", "a", "bo", "smith", "o'neil", ""])
+
+
+@st.composite
+def _person(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "first_name": draw(_NAMES | st.text(max_size=5)),
+        "last_name": draw(_NAMES | st.text(max_size=5)),
+        "date_of_birth": draw(
+            st.none() | st.sampled_from([dt.date(1980, 3, 4), dt.date(1980, 4, 3)])
+        ),
+        "postcode": draw(st.sampled_from(["", "LS7 5ZT", "ls75zt", "SW1A 1AA"])),
+        "address": draw(st.sampled_from(["", "1 High Street", "12 Low Road", "1 Low Road"])),
+        "email": draw(st.sampled_from(["", "ann@example.org", "ANN@example.org "])),
+        "phone": draw(st.sampled_from(["", "07700 900123", "+44 7700 900123"])),
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    a=_person(),
+    b=_person(),
+    extra=st.lists(
+        st.tuples(st.sampled_from(["lv", "ln_fn", "pc_no", "dob"]), st.text(max_size=6)), max_size=3
+    ),
+)
+def test_meets_is_back_meeting_the_records_keys(
+    a: dict[str, Any], b: dict[str, Any], extra: list[tuple[str, str]]
+) -> None:
+    """`_Meets(back)(f)` is `not back.isdisjoint(applicant_keys(f))`, keys made lazily."""
+    fa, fb = (single.applicant_features(p) for p in (a, b))
+    back = single._reverse_keys(fa, single.applicant_keys(fa)) | set(extra)
+    assert single._Meets(back)(fb) == (not back.isdisjoint(single.applicant_keys(fb)))
+    # a key of b's own, planted in back, is always met
+    for key in single.applicant_keys(fb)[:3]:
+        assert single._Meets({key})(fb)

@@ -121,7 +121,13 @@ def _build_keys(con: duckdb.DuckDBPyConnection) -> dict[str, _Keys]:
 def _find(keys: dict[str, _Keys], wanted: list[tuple[str, str]], hashes: np.ndarray) -> np.ndarray:
     if not wanted:
         return np.zeros(0, dtype=np.int64)
-    found = [keys[t].find(hashes[i : i + 1]) for i, (t, _k) in enumerate(wanted)]
+    found = []
+    for (t, _k), h in zip(wanted, hashes, strict=True):  # `_Keys.find` of each, unwrapped
+        table = keys[t]
+        sorted_ = table.hashes
+        found.append(
+            table.positions[sorted_.searchsorted(h, "left") : sorted_.searchsorted(h, "right")]
+        )
     return np.unique(np.concatenate(found)).astype(np.int64)
 
 

@@ -142,13 +142,14 @@ def _digest(person: tuple[Any, ...]) -> bytes:
 
 def _features_of(
     record: Mapping[str, Any], known: KnownFeatures | None
-) -> tuple[Mapping[str, Any], Iterable[tuple[str, str]]]:
-    """Features and blocking keys of another applicant's record."""
+) -> tuple[Mapping[str, Any], frozenset[tuple[str, str]] | None]:
+    """Features and blocking keys of another applicant's record (None: not made, kept
+    features are; `_Meets` makes the ones it needs)."""
     person = _person_key(record)
     if known is not None:
         f = known.get(record, person)
         if f is not None:
-            return f, applicant_keys(f)
+            return f, None
     return _other_features(person)
 
 
@@ -357,14 +358,87 @@ def _paired_others(
     # keys (its keys mirrored), or the other's keys meet the applicant's right-hand keys.
     # Mirroring is its own inverse (tests/test_matching_single.py), so the first is the
     # second: mine ∩ mirror(theirs) ≠ ∅ ⇔ mirror(mine) ∩ theirs ≠ ∅; one test per other.
-    back = _reverse_keys(applicant, wanted)
+    meets = _Meets(_reverse_keys(applicant, wanted))
     other_rows: list[int] = []
     paired: list[dict[str, Any]] = []
     for i, (f, keys) in enumerate(known):
-        if not back.isdisjoint(keys):
+        if meets(f) if keys is None else not meets.back.isdisjoint(keys):
             other_rows.append(i)
             paired.append({**f, "name_n": names[(f["fn"], f["ln"])]})
     return other_rows, paired
+
+
+# the blocking tables whose keys are a surname key, SEP and a first-name part; a postcode,
+# SEP and another part (vetline.matching.lookup.applicant_keys)
+_SURNAME_TABLES = frozenset({"lv", "ln_fn", "ln_init", "ln_init1", "ln_fsx"})
+_POSTCODE_TABLES = frozenset({"pc_init", "pc_no", "pc_lsx"})
+
+
+class _Meets:
+    """Whether `back` (a set of (table, key)) meets a record's `applicant_keys`, without
+    making every key: each key is made and looked up as `applicant_keys` would make it, in
+    an order that answers early, and the surname and postcode keys are made only when their
+    head (the text up to and including a SEP) begins a key of `back` in their tables, which
+    any key equal to one of `back` must. tests/test_matching_single_rows.py checks it equals
+    `not back.isdisjoint(applicant_keys(f))`."""
+
+    def __init__(self, back: set[tuple[str, str]]):
+        self.back = back
+        self.surname_heads = _heads(back, _SURNAME_TABLES)
+        self.postcode_heads = _heads(back, _POSTCODE_TABLES)
+
+    def __call__(self, f: Mapping[str, Any]) -> bool:
+        back = self.back
+        if f["dob_key"] and ("dob", str(f["dob_key"])) in back:
+            return True
+        for name in ("email", "phone"):
+            if f[name] and (name, str(f[name])) in back:
+                return True
+        fn, ln, fn_init, fn_sx, ln_sx = (
+            str(f[c]) for c in ("fn", "ln", "fn_init", "fn_sx", "ln_sx")
+        )
+        if fn and ln:
+            heads = self.surname_heads
+            for lnk in f["ln_keys"]:
+                head = f"{lnk}{SEP}"
+                if head not in heads:
+                    continue
+                if ("lv", f"{head}{fn}") in back:
+                    return True
+                if any(("ln_fn", f"{head}{v}") in back for v in f["fn_keys"]):
+                    return True
+                if len(fn) == 1 and ("ln_init", f"{head}{fn_init}") in back:
+                    return True
+                if ("ln_init1", f"{head}{fn_init}") in back:
+                    return True
+                if fn_sx and ("ln_fsx", f"{head}{fn_sx}") in back:
+                    return True
+            if ("ln_fn_whole", f"{fn}{SEP}{ln}") in back:
+                return True
+        if fn and ln_sx and ("fn_lsx", f"{fn}{SEP}{ln_sx}") in back:
+            return True
+        pcode = str(f["pc"])
+        if pcode and f"{pcode}{SEP}" in self.postcode_heads:
+            head, addr_no = f"{pcode}{SEP}", str(f["addr_no"])
+            if ("pc_init", f"{head}{fn_init}") in back:
+                return True
+            if addr_no and ("pc_no", f"{head}{addr_no}") in back:
+                return True
+            if ln_sx and ("pc_lsx", f"{head}{ln_sx}") in back:
+                return True
+        return False
+
+
+def _heads(keys: Iterable[tuple[str, str]], tables: frozenset[str]) -> set[str]:
+    """Every prefix ending in SEP of the keys of `tables`."""
+    out = set()
+    for table, key in keys:
+        if table in tables:
+            at = key.find(SEP)
+            while at >= 0:
+                out.add(key[: at + 1])
+                at = key.find(SEP, at + 1)
+    return out
 
 
 def _empty_parts(n: int) -> list[pd.DataFrame]:
