@@ -159,7 +159,7 @@ _TEXT = st.one_of(
                 "dob_y": st.none() | st.integers(1900, 2020),
                 "pc": _TEXT,
                 "has_other": st.booleans(),
-                "name_n": st.integers(1, 10**6),
+                "name_n": st.none() | st.integers(1, 10**6),
             }
         ),
         min_size=1,
@@ -169,7 +169,8 @@ _TEXT = st.one_of(
 )
 def test_the_row_store_reads_rows_as_to_pylist(rows: list[dict[str, Any]], data: Any) -> None:
     """Rows read back from `_RowStore` equal arrow's `to_pylist`, or are marked unreadable
-    (a NULL text or list, a separator inside a value): never a wrong row."""
+    (a NULL text or list or required number, a separator inside a value): never a wrong
+    row."""
     schema = pa.schema(
         [
             ("idx", pa.int64()),
@@ -183,7 +184,7 @@ def test_the_row_store_reads_rows_as_to_pylist(rows: list[dict[str, Any]], data:
         ]
     )
     table = pa.Table.from_pylist(rows, schema=schema)
-    store = _RowStore(table)
+    store = _RowStore(table, required=("name_n",))
     positions = np.asarray(
         data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=8)), dtype=np.int64
     )
@@ -191,7 +192,7 @@ def test_the_row_store_reads_rows_as_to_pylist(rows: list[dict[str, Any]], data:
         assert store.rows(positions) == table.take(pa.array(positions)).to_pylist()
     for i, row in enumerate(rows):
         texts = [row["fn"], row["pc"], *(row["fn_keys"] or [])]
-        clean = row["fn"] is not None and row["fn_keys"] is not None
+        clean = None not in (row["fn"], row["fn_keys"], row["name_n"])
         clean = clean and not any("\x1f" in v or "\x1e" in v for v in texts)
         assert store.readable(np.asarray([i])) == clean
 

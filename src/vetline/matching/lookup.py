@@ -303,12 +303,14 @@ class _RowStore:
 
     Each row's text and list features are joined once into one UTF-8 string (a buffer and
     offsets: ~100 MB for 600,000 members), read back with one split; the numbers are numpy
-    arrays. Rows with a NULL text or list feature, or a separator inside a value, are marked
-    unreadable: a caller falls back to arrow for them (never seen on `build_features` rows).
-    tests/test_matching_lookup_rows.py checks `rows` against `to_pylist` on awkward values.
+    arrays. Rows with a NULL text or list feature (or a NULL in a `required` number), or a
+    separator inside a value, are marked unreadable: a caller falls back to arrow for them
+    (never seen on `build_features` rows). tests/test_matching_single_rows.py checks `rows`
+    against `to_pylist` on awkward values.
     """
 
-    def __init__(self, table: pa.Table):
+    def __init__(self, table: pa.Table, required: Sequence[str] = ()):
+        """`required`: number columns whose NULL also makes a row unreadable."""
         self.names = table.column_names
         joined_names: list[tuple[str, bool]] = []  # (name, is a list) in the joined order
         pieces = []
@@ -356,6 +358,10 @@ class _RowStore:
         else:
             self._offsets = np.zeros(len(table) + 1, dtype=np.int64)
             self._data = b""
+        for name in required:
+            valid = self.numbers[name][1] if name in self.numbers else None
+            if valid is not None:
+                ok &= valid
         self.ok = ok
 
     def __len__(self) -> int:
@@ -402,7 +408,8 @@ class _Stores:
     list (as `astype(str)` shows it: "None" for none; None when the records have no list)."""
 
     def __init__(self, features: pa.Table, records: pa.Table):
-        self.features = _RowStore(features)
+        # pair_levels.usable's numbers: a row without them goes the arrow way
+        self.features = _RowStore(features, required=("name_n", "has_other"))
         self.records = records
         self.lists: list[str] | None = None
         self.list_codes = np.zeros(0, dtype=np.int64)

@@ -3,12 +3,16 @@
 `screen_single` looks the applicant up in each `SingleIndex` (vetline.matching.lookup) by its
 blocking keys, pairs it with the other applications a blocking rule pairs it with (as
 `dedupe_frame` would), computes the level codes (vetline.matching.pair_levels for a handful
-of pairs, else the level SQL on DuckDB) and scores them with `score_levels`, so the hits are
-those of the batch path.
+of pairs, else the level SQL on DuckDB) and scores them as `score_levels` does, so the hits
+are those of the batch path.
 
 Most applicants match nothing: when no pair's own log2 odds reach the threshold (the
 one-person-one-entry competition can only lower a score), the hits are known to be empty
 from the level codes alone, and the frames, the scoring and the explanations are skipped.
+For the others, a handful of pairs is scored on small arrays (`score_rows`: the same numpy
+operations on the same values as `levels_frame` and `score_levels`, pandas' compensated group
+sums mirrored) and only the hits become frames; `screen_single_tables` is the frame path it
+is tested against, and the one taken for many pairs or values it does not mirror.
 """
 
 from __future__ import annotations
