@@ -370,10 +370,15 @@ class _RowStore:
     def readable(self, rows: np.ndarray) -> bool:
         return bool(self.ok[rows].all())
 
-    def rows(self, rows: np.ndarray) -> list[dict[str, Any]]:
-        """`table.take(rows).to_pylist()` (for readable rows), in the table's column order."""
+    def rows(self, rows: np.ndarray, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """`table.take(rows).to_pylist()` (for readable rows), in the table's column order;
+        with `names`, only those columns (in that order)."""
+        wanted = self.names if names is None else names
+        keep = frozenset(wanted)
         columns: dict[str, list[Any]] = {}
         for name, (values, valid, is_date) in self.numbers.items():
+            if name not in keep:
+                continue
             got = values[rows].tolist()
             if is_date:
                 got = [datetime.date.fromordinal(_EPOCH_ORDINAL + d) for d in got]
@@ -386,12 +391,14 @@ class _RowStore:
             for a, b in zip(starts[rows].tolist(), starts[rows + 1].tolist(), strict=True)
         ]
         for k, (name, is_list) in enumerate(self.joined):
+            if name not in keep:
+                continue
             if is_list:
                 columns[name] = [t[k].split(_LS)[1:] for t in texts]
             else:
                 columns[name] = [t[k] for t in texts]
-        order = [columns[name] for name in self.names]
-        return [dict(zip(self.names, row, strict=True)) for row in zip(*order, strict=True)]
+        order = [columns[name] for name in wanted]
+        return [dict(zip(wanted, row, strict=True)) for row in zip(*order, strict=True)]
 
 
 def _numbers(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
@@ -401,6 +408,32 @@ def _numbers(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray | 
     valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
     filled = pc.fill_null(col, False if pa.types.is_boolean(col.type) else 0)
     return np.asarray(filled.to_numpy(zero_copy_only=False)), np.asarray(valid)
+
+
+# what pair_levels.levels_of, the early answer and score_rows read of an index's row
+LEVEL_COLUMNS = (
+    "fn",
+    "fn_init",
+    "fn_mid",
+    "fn_mid_init",
+    "fn_keys",
+    "ln",
+    "ln_keys",
+    "dob_y",
+    "dob_m",
+    "dob_d",
+    "pc",
+    "pc_sector",
+    "pc_district",
+    "pc_area",
+    "addr",
+    "addr_no",
+    "addr_key",
+    "email",
+    "phone",
+    "has_other",
+    "name_n",
+)
 
 
 class _Stores:
@@ -660,8 +693,9 @@ class SingleIndex:
 
     def match_rows(self, wanted: list[tuple[str, str]], hashes: np.ndarray) -> Found | None:
         """`_matches` as Python rows: the feature rows of what the applicant's keys find
-        (`_matches`' table `to_pylist()`, delta applied) and their records on demand; None
-        when a row cannot be read from the row store (the caller then uses `_matches`)."""
+        (`_matches`' table `to_pylist()`, delta applied; the LEVEL_COLUMNS only) and their
+        records on demand; None when a row cannot be read from the row store (the caller then
+        uses `_matches`)."""
         rows = _find(self.keys, wanted, hashes)
         delta = self.delta
         if delta is not None and len(delta.removed):
@@ -669,7 +703,7 @@ class SingleIndex:
         store = self.store
         if not store.features.readable(rows):
             return None
-        got = store.features.rows(rows)
+        got = store.features.rows(rows, LEVEL_COLUMNS)
         if delta is None:
             return Found(got, [(store, rows)])
         if delta.name_shift:
@@ -680,7 +714,7 @@ class SingleIndex:
         extra = delta.store
         if not extra.features.readable(more):
             return None
-        return Found(got + extra.features.rows(more), [(store, rows), (extra, more)])
+        return Found(got + extra.features.rows(more, LEVEL_COLUMNS), [(store, rows), (extra, more)])
 
     def screen_one(
         self, record: Mapping[str, Any], *, threshold: float = REVIEW_THRESHOLD
