@@ -236,3 +236,12 @@ def test_meets_is_back_meeting_the_records_keys(
     # a key of b's own, planted in back, is always met
     for key in single.applicant_keys(fb)[:3]:
         assert single._Meets({key})(fb)
+
+
+def test_the_row_store_of_an_empty_table() -> None:
+    """A delta that only removes records has no rows to read."""
+    from vetline.matching.lookup import feature_schema
+
+    store = _RowStore(feature_schema().empty_table(), required=("name_n",))
+    none = np.zeros(0, dtype=np.int64)
+    assert len(store) == 0 and store.readable(none) and store.rows(none) == []
