@@ -459,8 +459,10 @@ class _Stores:
                 pc.fill_null(coded.indices, len(names)).to_numpy(zero_copy_only=False),
                 dtype=np.int64,
             )
-        # the joins' intermediate buffers: ~250 MB for 600,000 members, kept by the allocator
-        pa.default_memory_pool().release_unused()
+        if len(features) >= 100_000:  # a whole index, not a delta made in a request
+            # the joins' intermediate buffers: ~250 MB for 600,000 members, kept by the
+            # allocator otherwise
+            pa.default_memory_pool().release_unused()
 
     def list_names(self, rows: np.ndarray) -> list[str] | None:
         """Each row's list, as text (None: the records have no list column)."""
