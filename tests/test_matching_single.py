@@ -48,13 +48,19 @@ def test_applicants_matching_nothing_near_the_threshold_get_the_full_scorings_hi
     index = SingleIndex.load(tmp_path / "idx")
     frame = applicants.reset_index(drop=True)
     scorings = [0]
-    score_levels = single.score_levels
+    score_levels, score_rows = single.score_levels, single.score_rows
 
     def counted(*args: Any, **kwargs: Any) -> pd.DataFrame:
         scorings[0] += 1
         return score_levels(*args, **kwargs)
 
+    def counted_rows(*args: Any, **kwargs: Any) -> Any:
+        scorings[0] += 1
+        return score_rows(*args, **kwargs)
+
+    # the frame path's scoring and the Python path's (a handful of pairs)
     monkeypatch.setattr(single, "score_levels", counted)
+    monkeypatch.setattr(single, "score_rows", counted_rows)
     chosen = range(0, len(frame), 3)
     hits_seen = 0
     for threshold in (0.05, 0.5):
