@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from vetline import audit
 from vetline.intake import import_application, import_applications
@@ -15,6 +16,7 @@ from vetline.users import Permission, require
 from vetline.web import screen
 from vetline.web.api.people import application_out
 from vetline.web.api.schemas import ApplicationOut
+from vetline.web.config import WebSettings
 from vetline.web.deps import (
     BearerDep,
     SessionDep,
@@ -77,21 +79,23 @@ def submit_application(
     # GIL behind other requests' screening on a busy server)
     with request_session(request) as session:
         user = authorise(authenticate(session, creds), "applications:write")
-        require(user, Permission.WORK_CASES)
-        audit.defer_until_commit(session)  # the chain's lock only for the commit
-        # the same validation and bookkeeping as an uploaded file of one row, from memory
-        submitted = CsvFile.from_bytes(
-            one_row_csv(body.model_dump(mode="json")), name="submitted-application.csv"
-        )
-        _, application = import_application(session, submitted, actor=user.name)
-        screened = screen.screen_now(
-            session, application, actor=user.name, rulebook=ws.core.rulebook
-        )
-        # built and validated already: serialised once here (given the model, FastAPI would
-        # dump it, validate it again and serialise it: a third of the response's cost with
-        # many hits)
-        out = application_out(session, application, screened).model_dump_json()
+        out = submit_one(session, body, user=user, ws=ws)
     return Response(out, status_code=201, media_type="application/json")
+
+
+def submit_one(session: Session, body: ApplicationIn, *, user: Any, ws: WebSettings) -> str:
+    """The submission in the caller's transaction (it commits): its response body as JSON."""
+    require(user, Permission.WORK_CASES)
+    audit.defer_until_commit(session)  # the chain's lock only for the commit, not the screening
+    # the same validation and bookkeeping as an uploaded file of one row, read from memory
+    submitted = CsvFile.from_bytes(
+        one_row_csv(body.model_dump(mode="json")), name="submitted-application.csv"
+    )
+    _, application = import_application(session, submitted, actor=user.name)
+    screened = screen.screen_now(session, application, actor=user.name, rulebook=ws.core.rulebook)
+    # built and validated already: serialised once here (given the model, FastAPI would dump
+    # it, validate it again and serialise it: a third of the response's cost with many hits)
+    return application_out(session, application, screened).model_dump_json()
 
 
 @router.post("/bulk", response_model=ImportOut, responses={422: {}})
