@@ -229,3 +229,29 @@ def test_key_constants_are_sql_text() -> None:
         ["app_id", "dob", "email", "phone", "last", "initial", "first", "postcode"]
     )
     assert {p.value for p in binds if p.key.startswith("%(")} == {MAX_DUPLICATE_CANDIDATES}
+
+
+def _index_names(engine: Any) -> set[str]:
+    # (SQLAlchemy's inspector leaves SQLite's expression indexes out)
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'applications'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'applications'"
+    )
+    with engine.connect() as conn:
+        return set(conn.exec_driver_sql(query).scalars())
+
+
+def test_migration_0010_goes_down_and_up_again(db_url: str) -> None:
+    from alembic import command
+
+    from vetline.db.migrate import alembic_config
+
+    engine = get_engine(db_url)
+    command.downgrade(alembic_config(engine), "0009")
+    names = _index_names(engine)
+    assert {"ix_applications_last_name_key", "ix_applications_postcode_key"} <= names
+    assert not names & set(INDEXES[3:])
+    command.upgrade(alembic_config(engine), "head")
+    names = _index_names(engine)
+    assert set(INDEXES) <= names and "ix_applications_last_name_key" not in names
