@@ -244,6 +244,46 @@ def test_auditor_cannot_submit(client: TestClient) -> None:
     assert client.post("/api/applications", json=body, headers=headers).status_code == 403
 
 
+def test_submission_checks_its_token_in_its_own_transaction(
+    client: TestClient, db_url: str
+) -> None:
+    """The submission route checks the token itself (one thread-pool call): the same answers
+    as every other route, and nothing stored for a refused token."""
+    body = {"id": "W-9", "first_name": "Bo", "applied_at": "2016-07-12T09:30:00Z"}
+
+    def submit(headers: dict[str, str], payload: Any = body) -> Any:
+        return client.post("/api/applications", json=payload, headers=headers)
+
+    missing = submit({}, {"not": "an application"})
+    assert missing.status_code == 401  # refused before the body is looked at
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert submit({"Authorization": "Bearer vtl_forged"}).status_code == 401
+    assert submit({"Authorization": "Basic dXNlcjpwdw=="}).status_code == 401
+    lacking = submit(api_token(client, "rita", ["applications:read"]))
+    assert lacking.status_code == 403
+    assert "applications:write" in lacking.json()["detail"]
+    expired = api_token(client, "rita", ALL)
+    revoked = api_token(client, "rita", ALL)
+    with session_scope(get_engine(db_url)) as s:
+        from vetline.db.web import ApiToken
+
+        tokens = s.scalars(select(ApiToken).order_by(ApiToken.id.desc()).limit(2)).all()
+        tokens[1].expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        tokens[0].revoked_at = datetime.now(UTC)
+    assert submit(expired).status_code == 401
+    assert submit(revoked).status_code == 401
+    sams = api_token(client, "sam", ALL)
+    with session_scope(get_engine(db_url)) as s:
+        from vetline.db.review import User
+
+        s.execute(update(User).where(User.name == "sam").values(active=False))
+    assert submit(sams).status_code == 401
+    with session_scope(get_engine(db_url)) as s:
+        assert s.scalar(select(Application).where(Application.external_id == "W-9")) is None
+    ok = submit(api_token(client, "rita", ["applications:write"]))
+    assert ok.status_code == 201, ok.text
+
+
 def test_bulk_upload_imports_and_reports(client: TestClient) -> None:
     headers = api_token(client, "rita", ["applications:write", "applications:read"])
     csv_text = "id,first_name,last_name,applied_at\nB-1,Cy,Dee,2016-07-12T09:30:00Z\n"

@@ -2,18 +2,19 @@
 
 Other applications change with every submission, so they are not in a stored index: the
 candidates are found in the database among the applications sharing a date of birth, e-mail,
-phone, surname and initial, swapped names, or postcode and initial (indexed: migration 0007),
-and their comparison features are computed once per process (`known_applications`, at warm-up).
+phone, surname and initial, swapped names, or postcode and initial (indexed: migrations 0007,
+0010), and their comparison features are computed once per process (`known_applications`, at
+warm-up).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, or_
+from sqlalchemy import String, bindparam, or_
 from sqlalchemy.orm import Session
 
-from vetline.db.people import Application, trimmed
+from vetline.db.people import Application, application_keys
 from vetline.screening import PERSON_FIELDS, person_select
 
 MAX_DUPLICATE_CANDIDATES = 5_000
@@ -63,30 +64,29 @@ def _text(name: str) -> Any:
 def _duplicate_query(shape: tuple[bool, ...]) -> Any:
     """The candidates' statement for the keys an application has (`shape`: which of
     `_DUPLICATE_KEYS`), built once each: building it cost more CPU than the database spends
-    answering it. Values are bound by name."""
+    answering it. Values are bound by name; each key is an index's expression (migrations
+    0007, 0010: a surname or postcode together with the initial, so a common surname's
+    look-up reads only its candidates' rows)."""
     key = (*shape, MAX_DUPLICATE_CANDIDATES)
     query = _DUPLICATE_QUERIES.get(key)
     if query is not None:
         return query
     dob, email, phone, names, postcode = shape
+    k = application_keys()
     keys: list[Any] = []
-    initial = func.lower(func.substr(trimmed(Application.first_name), 1, 1)) == _text("initial")
+    initial = k["initial"] == _text("initial")
     if dob:
         keys.append(Application.date_of_birth == bindparam("dob"))
     if email:
-        keys.append(func.lower(Application.email) == _text("email"))
+        keys.append(k["email"] == _text("email"))
     if phone:
         keys.append(Application.phone == bindparam("phone"))
     if names:
-        keys.append((func.lower(trimmed(Application.last_name)) == _text("last")) & initial)
+        keys.append((k["last"] == _text("last")) & initial)
         # first and last name swapped
-        keys.append(
-            (func.lower(trimmed(Application.first_name)) == _text("last"))
-            & (func.lower(trimmed(Application.last_name)) == _text("first"))
-        )
+        keys.append((k["first"] == _text("last")) & (k["last"] == _text("first")))
     if postcode:
-        normalised = func.replace(func.upper(Application.postcode), " ", "")
-        keys.append((normalised == _text("postcode")) & initial)
+        keys.append((k["postcode"] == _text("postcode")) & initial)
     query = (
         person_select(Application)
         .where(Application.id != bindparam("app_id"), or_(*keys))

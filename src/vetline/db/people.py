@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
@@ -83,14 +84,35 @@ def _trim_pg(element: trimmed, compiler: Any, **kw: Any) -> str:
     return f"TRIM(BOTH FROM {compiler.process(element.clauses, **kw)})"
 
 
+def application_keys() -> dict[str, Any]:
+    """The normalised keys of an application that its double sign-up look-up compares
+    (vetline.double_signups.duplicate_candidates), as the indexes below spell them: the
+    constants are part of the SQL text (not bound values), so an index on the expression also
+    answers a prepared statement's generic plan, and SQLite's."""
+    one, space, nothing = text("1"), text("' '"), text("''")
+    return {
+        "initial": func.lower(func.substr(trimmed(Application.first_name), one, one)),
+        "email": func.lower(Application.email),
+        "first": func.lower(trimmed(Application.first_name)),
+        "last": func.lower(trimmed(Application.last_name)),
+        "postcode": func.replace(func.upper(Application.postcode), space, nothing),
+    }
+
+
 # Double sign-up look-ups for one application (vetline.double_signups.duplicate_candidates) use
-# exactly these expressions, so the database answers them from indexes (migration 0007).
+# exactly these expressions, so the database answers them from indexes (migrations 0007, 0010:
+# a surname or postcode with the initial, and both names, indexed as pairs).
+def _keys(*names: str) -> list[Any]:
+    keys = application_keys()
+    return [keys[name] for name in names]
+
+
 Index("ix_applications_date_of_birth", Application.date_of_birth)
-Index("ix_applications_email_key", func.lower(Application.email))
+Index("ix_applications_email_key", *_keys("email"))
 Index("ix_applications_phone", Application.phone)
-Index("ix_applications_last_name_key", func.lower(trimmed(Application.last_name)))
-Index("ix_applications_first_name_key", func.lower(trimmed(Application.first_name)))
-Index("ix_applications_postcode_key", func.replace(func.upper(Application.postcode), " ", ""))
+Index("ix_applications_last_name_initial_key", *_keys("last", "initial"))
+Index("ix_applications_first_last_name_key", *_keys("first", "last"))
+Index("ix_applications_postcode_initial_key", *_keys("postcode", "initial"))
 
 
 class MemberStatus:

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.concurrency import run_in_threadpool
@@ -182,29 +183,69 @@ def _record_use(session: Session, token: ApiToken, now: datetime) -> None:
     set_committed_value(token, "last_used_at", now)
 
 
-def api_principal(
-    session: SessionDep,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    unauth = HTTPException(
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _unauthorised() -> HTTPException:
+    return HTTPException(
         401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"}
     )
-    if creds is None or creds.scheme.lower() != "bearer":
-        raise unauth
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == token_digest(creds.credentials))
+
+
+@cache
+def _token_and_user() -> Any:
+    """The token by its digest and its user, in one statement (built once)."""
+    from vetline.db.review import User
+
+    return (
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == bindparam("digest"))
     )
+
+
+def authenticate(session: Session, creds: HTTPAuthorizationCredentials | None) -> Principal:
+    """The principal of a bearer token: live (not revoked, not expired), of an active user."""
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise _unauthorised()
+    found = session.execute(
+        _token_and_user(), {"digest": token_digest(creds.credentials)}
+    ).one_or_none()
     now = utcnow()
-    if token is None or token.revoked_at is not None:
-        raise unauth
-    if token.expires_at is not None and token.expires_at <= now:
-        raise unauth
-    user = users.by_id(session, token.user_id)
-    if user is None or not users.is_active(user):
-        raise unauth
+    if found is None:
+        raise _unauthorised()
+    token: ApiToken = found[0]
+    user = found[1]
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        raise _unauthorised()
+    if not users.is_active(user):
+        raise _unauthorised()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
         _record_use(session, token, now)
     return Principal(user=user, scopes=frozenset(token.scopes), token_id=token.id)
+
+
+def authorise(principal: Principal, name: str) -> Any:
+    """The principal's user, if the token carries scope `name` (the role check stays in the
+    domain)."""
+    if name not in principal.scopes:
+        raise HTTPException(403, f"This token lacks the '{name}' scope.")
+    return principal.user
+
+
+def api_principal(session: SessionDep, creds: BearerCredentials) -> Principal:
+    return authenticate(session, creds)
+
+
+async def bearer_present(creds: BearerCredentials) -> HTTPAuthorizationCredentials:
+    """The bearer credentials, refused at once (before the body is read) when there are none;
+    for a route that checks them in its own transaction (`authenticate`)."""
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise _unauthorised()
+    return creds
+
+
+BearerDep = Annotated[HTTPAuthorizationCredentials, Depends(bearer_present)]
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
@@ -215,8 +256,6 @@ def scope(name: str) -> Callable[[Principal], Any]:
     assert name in SCOPES, name
 
     async def check(principal: ApiPrincipal) -> Any:
-        if name not in principal.scopes:
-            raise HTTPException(403, f"This token lacks the '{name}' scope.")
-        return principal.user
+        return authorise(principal, name)
 
     return check

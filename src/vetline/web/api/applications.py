@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from vetline import audit
 from vetline.intake import import_application, import_applications
@@ -15,7 +16,16 @@ from vetline.users import Permission, require
 from vetline.web import screen
 from vetline.web.api.people import application_out
 from vetline.web.api.schemas import ApplicationOut
-from vetline.web.deps import SessionDep, WebSettingsDep, scope
+from vetline.web.config import WebSettings
+from vetline.web.deps import (
+    BearerDep,
+    SessionDep,
+    WebSettingsDep,
+    authenticate,
+    authorise,
+    request_session,
+    scope,
+)
 from vetline.web.uploads import one_row_csv, saved_upload
 
 router = APIRouter(prefix="/api/applications", tags=["applications"])
@@ -58,9 +68,23 @@ class ImportOut(BaseModel):
 
 @router.post("", response_model=ApplicationOut, status_code=201, responses={422: {}})
 def submit_application(
-    body: ApplicationIn, user: WriteApplications, session: SessionDep, ws: WebSettingsDep
+    body: ApplicationIn, request: Request, creds: BearerDep, ws: WebSettingsDep
 ) -> Response:
-    """Submit one application; it is screened at once and the response gives its outcome."""
+    """Submit one application; it is screened at once and the response gives its outcome.
+
+    Needs the `applications:write` scope.
+    """
+    # the busiest route: token check, submission and commit in one thread-pool call (with
+    # SessionDep and a scope dependency it visited the pool three times, each a wait for the
+    # GIL behind other requests' screening on a busy server)
+    with request_session(request) as session:
+        user = authorise(authenticate(session, creds), "applications:write")
+        out = submit_one(session, body, user=user, ws=ws)
+    return Response(out, status_code=201, media_type="application/json")
+
+
+def submit_one(session: Session, body: ApplicationIn, *, user: Any, ws: WebSettings) -> str:
+    """The submission in the caller's transaction (it commits): its response body as JSON."""
     require(user, Permission.WORK_CASES)
     audit.defer_until_commit(session)  # the chain's lock only for the commit, not the screening
     # the same validation and bookkeeping as an uploaded file of one row, read from memory
@@ -71,8 +95,7 @@ def submit_application(
     screened = screen.screen_now(session, application, actor=user.name, rulebook=ws.core.rulebook)
     # built and validated already: serialised once here (given the model, FastAPI would dump
     # it, validate it again and serialise it: a third of the response's cost with many hits)
-    out = application_out(session, application, screened).model_dump_json()
-    return Response(out, status_code=201, media_type="application/json")
+    return application_out(session, application, screened).model_dump_json()
 
 
 @router.post("/bulk", response_model=ImportOut, responses={422: {}})
