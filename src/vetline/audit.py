@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -46,6 +47,26 @@ _TRY_CHAIN = text(
     "WHERE pg_try_advisory_xact_lock(CAST(:key AS integer), c) LIMIT 1"
 )
 _WAIT_CHAIN = text("SELECT pg_advisory_xact_lock(CAST(:key AS integer), CAST(:chain AS integer))")
+_CHAIN_SETTING = "vetline.audit_chain"
+
+
+@lru_cache(maxsize=4)
+def _claim_and_head(chains: int) -> str:
+    """`_TRY_CHAIN` and the head read in one round trip: two statements in one query sent
+    without parameters (the simple protocol allows several), so the head is still read by a
+    statement of its own, whose snapshot is taken after the lock. The chain taken (-1: none
+    free) is kept in a transaction-local setting for the second statement, which gives the
+    chain and its last (seq, hash), if any."""
+    return (
+        f"SELECT set_config('{_CHAIN_SETTING}', COALESCE((SELECT c FROM generate_series(0, "
+        f"{int(chains) - 1}) AS c WHERE pg_try_advisory_xact_lock({_PG_LOCK_KEY}, c) LIMIT 1),"
+        f" -1)::text, true); "
+        f"SELECT h.chain, e.seq, e.hash FROM (SELECT CAST(current_setting('{_CHAIN_SETTING}') AS"
+        f" smallint) AS chain) AS h LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events "
+        f"WHERE chain = h.chain ORDER BY seq DESC LIMIT 1) AS e ON true"
+    )
+
+
 _HEAD_KEY = "vetline.audit.head"
 _PENDING_KEY = "vetline.audit.pending"
 
@@ -135,12 +156,33 @@ def _claim_chain(session: Session) -> int:
     return int(chain)
 
 
+def _claim_free_chain_and_head(session: Session) -> tuple[int, int, str] | None:
+    """PostgreSQL: lock the first free chain and read its last (seq, hash), one round trip;
+    None when every chain is busy (nothing locked: `_claim_chain` waits for one)."""
+    result = session.connection().exec_driver_sql(_claim_and_head(CHAINS))
+    try:
+        cursor = result.cursor  # the second statement's rows are the next result set
+        if cursor is None or not cursor.nextset():
+            raise RuntimeError("the audit chain claim gave no head")
+        row: Any = cursor.fetchone()
+        chain, seq, digest = row
+    finally:
+        result.close()
+    if chain < 0:
+        return None
+    return (int(chain), seq, digest) if seq is not None else (int(chain), 0, GENESIS)
+
+
 def _head(session: Session) -> tuple[int, int, str]:
     """This transaction's chain and its last (seq, hash): locked and read once, then kept."""
     txn = session.get_transaction()
     cached = session.info.get(_HEAD_KEY)
     if cached is not None and cached[0] is txn:
         return cached[1], cached[2], cached[3]
+    if session.get_bind().dialect.name == "postgresql":
+        claimed = _claim_free_chain_and_head(session)
+        if claimed is not None:
+            return claimed
     chain = _claim_chain(session)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)

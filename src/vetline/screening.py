@@ -318,6 +318,8 @@ def record_screening(
             )
             .values(superseded_at=now)
         )
+    if hits and run in session.new:  # the run's row first (its id was drawn: instant)
+        session.flush()
     for start in range(0, len(hits), _CHUNK):
         session.execute(insert(Hit), hits[start : start + _CHUNK])
     for app in fresh:

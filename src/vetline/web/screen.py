@@ -62,6 +62,7 @@ def screen_now(
         applications=[application],
         inserted_now=inserted_now,
         without_hits=without_hits,
+        register_checked=screened.register_checked,
     )
     session.flush()
     # no refresh: the row's screened status and times came back with record_screening's
