@@ -138,7 +138,9 @@ def test_a_commit_does_not_wait_for_another_transactions_commit(pg_url: str) -> 
     audit.defer_until_commit(a)
     for i in range(3):
         _record(a, "a", i)
-    sa_event.listen(a, "after_flush", stall)
+    # after audit's own before_commit (class-level listeners run first): the events are
+    # chained and inserted, the chain locked, the COMMIT not yet sent
+    sa_event.listen(a, "before_commit", stall)
     ta, a_errors = _in_thread(a.commit)
     try:
         assert a_flushed.wait(WAIT), "A never reached its commit"

@@ -26,11 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from vetline.db.base import utcnow
 from vetline.db.review import AuditEvent
@@ -231,13 +231,40 @@ def record(
 
 
 def _chain(session: Session, event: AuditEvent) -> None:
+    _link(session, event)
+    session.add(event)  # flushed with the caller's next flush: one round trip, not two
+
+
+def _link(session: Session, event: AuditEvent) -> None:
+    """Give `event` the next position in this transaction's chain, and its hash."""
     chain, seq, prev = _head(session)
     event.chain = chain
     event.seq = seq + 1
     event.prev_hash = prev
     event.hash = _hash_of(event)
-    session.add(event)  # flushed with the caller's next flush: one round trip, not two
     session.info[_HEAD_KEY] = (session.get_transaction(), chain, event.seq, event.hash)
+
+
+_TABLE = cast(Table, AuditEvent.__table__)
+_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key != "id")
+_INSERT_EVENTS = (
+    insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True),
+    insert(_TABLE).returning(_TABLE.c.id),
+)
+
+
+def _insert(session: Session, events: list[AuditEvent]) -> None:
+    """INSERT chained events in one statement (Core: no unit of work just before commit) and
+    keep them in the session as the flush would have: persistent, with their ids."""
+    rows = [{key: getattr(event, key) for key in _COLUMNS} for event in events]
+    many, one = _INSERT_EVENTS
+    connection = session.connection()
+    result = connection.execute(one, rows[0]) if len(rows) == 1 else connection.execute(many, rows)
+    ids: list[int] = list(result.scalars())
+    for event, event_id in zip(events, ids, strict=True):
+        event.id = event_id
+        make_transient_to_detached(event)  # as if loaded: no pending changes
+        session.add(event)
 
 
 def defer_until_commit(session: Session) -> None:
@@ -256,10 +283,11 @@ def defer_until_commit(session: Session) -> None:
 def append_pending(session: Session) -> None:
     """Chain the events held back by `defer_until_commit` (called before each commit)."""
     pending = session.info.pop(_PENDING_KEY, None)
-    if pending is None or pending[0] is not session.get_transaction():
+    if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
     for event in pending[1]:
-        _chain(session, event)
+        _link(session, event)
+    _insert(session, pending[1])
 
 
 sa_event.listen(Session, "before_commit", append_pending)
