@@ -418,7 +418,7 @@ def screen_one_application(
         indexes = {part: reference_index(session, part, sources[part]) for part in sources}
     run = ScreeningRun(
         id=run_id,
-        started_at=utcnow(),  # set now: with a drawn id the row is written at the end
+        started_at=utcnow(),  # set now: with a drawn id the row is written with its hits
         engine="index",
         model_version=MODEL_VERSION,
         review_threshold=threshold,
@@ -444,7 +444,8 @@ def screen_one_application(
     now = utcnow()
     hits: list[dict[str, Any]] = []
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
-    with session.no_autoflush:  # the run's row waits for its hits count (nothing reads it)
+    # the run's row waits for its hits count (record_screening): no autoflush before
+    with session.no_autoflush:
         candidates = duplicate_candidates(session, app)
     by_id = {c.id: c for c in candidates}
     # lists, members and double sign-ups in one comparison (vetline.matching.lookup)
@@ -463,7 +464,7 @@ def screen_one_application(
     if entry_ids:  # most applicants match no list entry and no member: no query then
         entries = {
             e.id: e
-            for e in session.execute(
+            for e in session.connection().execute(
                 select(
                     ReferenceEntry.id,
                     ReferenceEntry.list_id,
@@ -478,9 +479,9 @@ def screen_one_application(
     members: dict[int, str] = {}
     if member_ids:
         members = dict(
-            session.execute(
-                select(Member.id, Member.content_hash).where(Member.id.in_(member_ids))
-            ).all()
+            session.connection()
+            .execute(select(Member.id, Member.content_hash).where(Member.id.in_(member_ids)))
+            .all()
         )
     for row in found_rows:
         kind, key = str(row.right_id)[0], int(str(row.right_id)[1:])

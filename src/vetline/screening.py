@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from vetline.db.base import utcnow
-from vetline.db.inserted import inserted_here
+from vetline.db.inserted import insert_pending, inserted_here
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -318,8 +318,11 @@ def record_screening(
             )
             .values(superseded_at=now)
         )
-    if hits and run in session.new:  # the run's row first (its id was drawn: instant)
-        session.flush()
+    drawn = run in session.new and run.id is not None  # its id drawn: vetline.instant
+    if drawn:  # its row, complete, before its hits: one INSERT, no UPDATE after them
+        run.hits = len(hits)
+        run.finished_at = utcnow()
+        insert_pending(session, run)
     for start in range(0, len(hits), _CHUNK):
         session.execute(insert(Hit), hits[start : start + _CHUNK])
     for app in fresh:
@@ -364,8 +367,9 @@ def record_screening(
     for hit in hits:
         summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
     summary.application_ids = ids
-    run.hits = len(hits)
-    run.finished_at = utcnow()
+    if not drawn:
+        run.hits = len(hits)
+        run.finished_at = utcnow()
     if not fresh:  # else written with the rows' next flush, one round trip for both
         session.flush()
     return summary

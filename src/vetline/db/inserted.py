@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, exists, insert, inspect, select, true
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import bindparam, exists, insert, inspect, select, true, update
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -151,3 +151,44 @@ def insert_new_loaded(
     with_it: U = _loaded(session, other, got[width:])
     note_inserted(session, [inserted, with_it])
     return inserted, with_it
+
+
+def insert_pending(session: Session, row: object) -> None:
+    """INSERT a row added to the session but not flushed (its primary key set) with Core: no
+    unit of work for one row. It stays in the session, persistent and clean, as after a flush.
+
+    The columns' values are taken as the flush would take them: one left unset or None whose
+    column has a default gets the default.
+    """
+    state = inspect(row)
+    _one, _many, keys, mapper = _insert_plan(type(row))
+    table = mapper.local_table
+    values = {}
+    for column, key in zip(table.columns, keys, strict=True):
+        value = state.dict.get(key)
+        if value is not None or (column.default is None and column.server_default is None):
+            values[column.key] = value
+    session.expunge(row)  # pending -> transient
+    session.connection().execute(insert(table), values)
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+def update_inserted(session: Session, row: object) -> bool:
+    """Write what changed on a row this transaction inserted (`inserted_here`) with a Core
+    UPDATE of those columns: no unit of work for one row. It stays in the session,
+    persistent and clean, as after a flush. False (nothing written) if nothing changed."""
+    state = inspect(row)
+    _one, _many, keys, mapper = _insert_plan(type(row))
+    table = mapper.local_table
+    by_key = dict(zip(keys, table.columns, strict=True))
+    changed = {by_key[k].key: state.dict[k] for k in state.committed_state if k in by_key}
+    if not changed or len(changed) != len(state.committed_state):
+        return False  # nothing, or something that is not a column: the flush's to write
+    (pk,) = mapper.primary_key
+    where = pk == state.dict[mapper.get_property_by_column(pk).key]
+    session.connection().execute(update(table).where(where).values(changed))
+    make_transient(row)  # -> transient, then detached with every attribute committed
+    make_transient_to_detached(row)
+    session.add(row)
+    return True
