@@ -438,7 +438,8 @@ def decide_outcomes(
         # one round trip for the chunk's outcome rows, which come back loaded (their ids)
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         if values:
-            stored = insert_loaded(session, ScreeningOutcome, values)
+            # a new submission's screening run (vetline.instant) goes in the same statement
+            stored = insert_loaded(session, ScreeningOutcome, values, with_pending=inserted_now)
             rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
         for app, ev, row in rows:
             before = app.status

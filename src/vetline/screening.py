@@ -319,10 +319,11 @@ def record_screening(
             .values(superseded_at=now)
         )
     drawn = run in session.new and run.id is not None  # its id drawn: vetline.instant
-    if drawn:  # its row, complete, before its hits: one INSERT, no UPDATE after them
+    if drawn:  # its row is written complete: one INSERT, no UPDATE after its hits
         run.hits = len(hits)
         run.finished_at = utcnow()
-        insert_pending(session, run)
+        if hits:  # before them; else it goes with the next write (the outcome's INSERT)
+            insert_pending(session, run)
     for start in range(0, len(hits), _CHUNK):
         session.execute(insert(Hit), hits[start : start + _CHUNK])
     for app in fresh:

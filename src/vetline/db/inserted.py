@@ -56,15 +56,28 @@ def _insert_plan(model: type[Any]) -> tuple[Any, Any, tuple[str, ...], Any]:
     return plan
 
 
-def insert_loaded(session: Session, model: type[T], rows: Sequence[dict[str, Any]]) -> list[T]:
+def insert_loaded(
+    session: Session,
+    model: type[T],
+    rows: Sequence[dict[str, Any]],
+    *,
+    with_pending: bool = False,
+) -> list[T]:
     """INSERT `rows` (each with the same keys) RETURNING every column, in the caller's
     transaction, and give them as ORM rows in the session, loaded and noted as inserted here.
 
     Core with RETURNING and rows built from what came back: the same rows as the ORM's bulk
     INSERT ... RETURNING would give, for a fraction of its cost on one row; no autoflush.
+    `with_pending` (one row, PostgreSQL): the rows added to the session and not flushed yet
+    go in the same statement when each can be written as it is (`_pending_rows`), instead of
+    a flush of their own later.
     """
     if not rows:
         return []
+    if with_pending and len(rows) == 1:
+        pending = _pending_rows(session)
+        if pending:
+            return [_insert_with_pending(session, model, rows[0], pending)]
     one, many, _keys, _mapper = _insert_plan(model)
     connection = session.connection()
     if len(rows) == 1:  # a plain execute: no insertmanyvalues batching to order
@@ -74,6 +87,70 @@ def insert_loaded(session: Session, model: type[T], rows: Sequence[dict[str, Any
     out = [_loaded(session, model, got) for got in returned]
     note_inserted(session, out)
     return out
+
+
+def _pending_rows(session: Session) -> list[tuple[object, dict[str, Any]]]:
+    """The session's new rows with their column values, if each can be written by a plain
+    INSERT now (PostgreSQL): its primary key set, no relationship to fill in, no column left
+    to a default. Else none (the flush writes them)."""
+    if not session.new or session.get_bind().dialect.name != "postgresql":
+        return []
+    out = []
+    for row in session.new:
+        state = inspect(row)
+        _one, _many, keys, mapper = _insert_plan(type(row))
+        if mapper.relationships:
+            return []
+        values = {}
+        for column, key in zip(mapper.local_table.columns, keys, strict=True):
+            value = state.dict.get(key)
+            if value is None and (
+                column.primary_key or column.default is not None or column.server_default
+            ):
+                return []
+            values[column.key] = value
+        out.append((row, values))
+    return out
+
+
+_WITH_PENDING: dict[tuple[Any, ...], Any] = {}
+
+
+def _insert_with_pending(
+    session: Session,
+    model: type[T],
+    row: dict[str, Any],
+    pending: list[tuple[object, dict[str, Any]]],
+) -> T:
+    """`insert_loaded` of one row, the pending rows inserted by the same statement (one
+    data-modifying WITH each), then kept in the session as after a flush."""
+    shape = (model, tuple(row), *((type(r), tuple(v)) for r, v in pending))
+    statement = _WITH_PENDING.get(shape)
+    if statement is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        statement = (
+            insert(table)
+            .values({n: bindparam(f"r_{n}", type_=table.c[n].type) for n in row})
+            .returning(*table.columns)
+        )
+        for i, (other, values) in enumerate(pending):
+            columns = inspect(type(other)).local_table.c
+            also = insert(columns[next(iter(values))].table).values(
+                {n: bindparam(f"p{i}_{n}", type_=columns[n].type) for n in values}
+            )
+            statement = statement.add_cte(also.cte(f"pending_{i}"))
+        _WITH_PENDING[shape] = statement
+    params = {f"r_{n}": v for n, v in row.items()}
+    for i, (_other, values) in enumerate(pending):
+        params |= {f"p{i}_{n}": v for n, v in values.items()}
+    got = session.connection().execute(statement, params).one()
+    for other, _values in pending:
+        session.expunge(other)  # pending -> transient, then as if loaded
+        make_transient_to_detached(other)
+        session.add(other)
+    inserted: T = _loaded(session, model, got)
+    note_inserted(session, [inserted])
+    return inserted
 
 
 def _loaded(session: Session, model: type[Any], values: Sequence[Any]) -> Any:
