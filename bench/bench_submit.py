@@ -135,6 +135,7 @@ def main() -> None:
     for i in range(3):  # warm caches (compiled SQL); the timed ones start after these
         submit(i)
     statements[0], in_db[0] = 0, 0.0
+    backend = _backend_cpu(engine)  # (pid, CPU seconds) of the server process, if local
     by_statement.clear()
     profiler: Any = None
     if args.profile:
@@ -153,6 +154,13 @@ def main() -> None:
         else:
             out.write_text(profiler.output_html(), "utf-8")
     cpu = sorted(r[0] * 1000 for r in runs)
+    server = ""
+    if backend is not None:
+        counted, shown = statements[0], list(last)
+        after = _backend_cpu(engine)
+        statements[0], last[:] = counted, shown  # (its query is not a submission's)
+        if after is not None and after[0] == backend[0]:  # the same pooled connection
+            server = f"; PostgreSQL CPU {(after[1] - backend[1]) * 1000 / args.n:.1f} ms each"
     wall = sorted(r[3] * 1000 for r in runs)
     statuses = collections.Counter(r[2] for r in runs)
     for label, group in (
@@ -178,8 +186,24 @@ def main() -> None:
         f"{in_db[0] * 1000 / args.n:.1f} ms of it waiting for the database; "
         f"{statements[0] / args.n:.1f} SQL statements each; "
         f"{sum(r[1] for r in runs) / args.n:.1f} hits each; {dict(statuses)}; "
-        f"load {os.getloadavg()[0]:.1f}"
+        f"load {os.getloadavg()[0]:.1f}{server}"
     )
+
+
+def _backend_cpu(engine: Any) -> tuple[int, float] | None:
+    """The PostgreSQL server process of the pooled connection and its CPU time so far (read
+    from /proc: a server on this machine only), else None."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        pid = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stable(value: Any) -> Any:

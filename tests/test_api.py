@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from test_web_support import PASSWORD, add_user, api_token, settings_for
@@ -18,6 +18,7 @@ from vetline import audit
 from vetline.db import get_engine, session_scope
 from vetline.db.people import Application, Import, Member
 from vetline.db.review import AuditEvent
+from vetline.db.screening import Hit, ScreeningRun
 from vetline.web import create_app
 from vetline.web.deps import SCOPES
 
@@ -222,6 +223,32 @@ def test_submission_answers_what_the_database_then_holds(client: TestClient, db_
         ("submitted-application.csv", 1, 0, 1, 0),
     ]
     assert imports[0].file_sha256 == imports[3].file_sha256 != imports[1].file_sha256
+
+
+def test_a_submissions_screening_run_is_stored_complete(client: TestClient, db_url: str) -> None:
+    """The run's row is written once, with its hits count and end (on PostgreSQL its id is
+    drawn first and the row goes in with the outcome's, or before its hits)."""
+    headers = api_token(client, "rita", ALL)
+    base = {"applied_at": "2016-07-12T09:30:00Z", "source": "direct"}
+    for body in (
+        {**base, "id": "R-1", "first_name": "Zed", "last_name": "Quill"},  # nothing found
+        {**base, "id": "R-2", "first_name": "Ann", "last_name": "Lee"},  # a member
+    ):
+        r = client.post("/api/applications", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+    with session_scope(get_engine(db_url)) as s:
+        runs = s.scalars(
+            select(ScreeningRun).where(ScreeningRun.trigger == "instant").order_by(ScreeningRun.id)
+        ).all()
+        hits = {
+            run_id: n
+            for run_id, n in s.execute(select(Hit.run_id, func.count()).group_by(Hit.run_id)).all()
+        }
+    assert [(run.applications, run.hits) for run in runs] == [(1, 0), (1, hits[runs[1].id])]
+    assert runs[1].hits > 0
+    for run in runs:
+        assert run.finished_at is not None and run.started_at <= run.finished_at
+        assert set(run.params["index"]) == {"lists", "members"}
 
 
 def _by_hit(out: dict[str, Any]) -> dict[str, Any]:

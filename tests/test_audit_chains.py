@@ -138,7 +138,9 @@ def test_a_commit_does_not_wait_for_another_transactions_commit(pg_url: str) -> 
     audit.defer_until_commit(a)
     for i in range(3):
         _record(a, "a", i)
-    sa_event.listen(a, "after_flush", stall)
+    # after audit's own before_commit (class-level listeners run first): the events are
+    # chained and inserted, the chain locked, the COMMIT not yet sent
+    sa_event.listen(a, "before_commit", stall)
     ta, a_errors = _in_thread(a.commit)
     try:
         assert a_flushed.wait(WAIT), "A never reached its commit"
@@ -238,6 +240,35 @@ def test_more_transactions_than_chains_all_commit(pg_url: str) -> None:
     with session_scope(engine) as s:
         result = audit.verify(s)
         assert result.ok and result.events == audit.CHAINS + 2
+
+
+@pytest.mark.postgres
+def test_many_concurrent_committers_on_few_chains_keep_every_chain_intact(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain is claimed and its head read in one round trip (two statements): under
+    contention (more committers than chains, so some wait for a chain) no two transactions
+    extend a chain from the same head."""
+    engine = get_engine(pg_url)
+    monkeypatch.setattr(audit, "CHAINS", 2)
+    threads, per_thread = 6, 15
+
+    def commits(n: int) -> None:
+        for i in range(per_thread):
+            with session_scope(engine) as s:
+                audit.defer_until_commit(s)
+                _record(s, "busy", n * 100 + i)
+                _record(s, "busy", n * 100 + i)
+
+    started = [_in_thread(lambda n=n: commits(n)) for n in range(threads)]
+    for t, errors in started:
+        t.join(WAIT * 6)
+        assert not t.is_alive() and not errors, errors
+    chains = _chains(engine)
+    assert set(chains) <= {0, 1}
+    assert sum(len(v) for v in chains.values()) == threads * per_thread * 2
+    with session_scope(engine) as s:
+        assert audit.verify(s).ok
 
 
 @pytest.mark.postgres

@@ -25,11 +25,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from vetline.db.base import utcnow
 from vetline.db.review import AuditEvent
@@ -46,6 +47,26 @@ _TRY_CHAIN = text(
     "WHERE pg_try_advisory_xact_lock(CAST(:key AS integer), c) LIMIT 1"
 )
 _WAIT_CHAIN = text("SELECT pg_advisory_xact_lock(CAST(:key AS integer), CAST(:chain AS integer))")
+_CHAIN_SETTING = "vetline.audit_chain"
+
+
+@lru_cache(maxsize=4)
+def _claim_and_head(chains: int) -> str:
+    """`_TRY_CHAIN` and the head read in one round trip: two statements in one query sent
+    without parameters (the simple protocol allows several), so the head is still read by a
+    statement of its own, whose snapshot is taken after the lock. The chain taken (-1: none
+    free) is kept in a transaction-local setting for the second statement, which gives the
+    chain and its last (seq, hash), if any."""
+    return (
+        f"SELECT set_config('{_CHAIN_SETTING}', COALESCE((SELECT c FROM generate_series(0, "
+        f"{int(chains) - 1}) AS c WHERE pg_try_advisory_xact_lock({_PG_LOCK_KEY}, c) LIMIT 1),"
+        f" -1)::text, true); "
+        f"SELECT h.chain, e.seq, e.hash FROM (SELECT CAST(current_setting('{_CHAIN_SETTING}') AS"
+        f" smallint) AS chain) AS h LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events "
+        f"WHERE chain = h.chain ORDER BY seq DESC LIMIT 1) AS e ON true"
+    )
+
+
 _HEAD_KEY = "vetline.audit.head"
 _PENDING_KEY = "vetline.audit.pending"
 
@@ -135,12 +156,33 @@ def _claim_chain(session: Session) -> int:
     return int(chain)
 
 
+def _claim_free_chain_and_head(session: Session) -> tuple[int, int, str] | None:
+    """PostgreSQL: lock the first free chain and read its last (seq, hash), one round trip;
+    None when every chain is busy (nothing locked: `_claim_chain` waits for one)."""
+    result = session.connection().exec_driver_sql(_claim_and_head(CHAINS))
+    try:
+        cursor = result.cursor  # the second statement's rows are the next result set
+        if cursor is None or not cursor.nextset():
+            raise RuntimeError("the audit chain claim gave no head")
+        row: Any = cursor.fetchone()
+        chain, seq, digest = row
+    finally:
+        result.close()
+    if chain < 0:
+        return None
+    return (int(chain), seq, digest) if seq is not None else (int(chain), 0, GENESIS)
+
+
 def _head(session: Session) -> tuple[int, int, str]:
     """This transaction's chain and its last (seq, hash): locked and read once, then kept."""
     txn = session.get_transaction()
     cached = session.info.get(_HEAD_KEY)
     if cached is not None and cached[0] is txn:
         return cached[1], cached[2], cached[3]
+    if session.get_bind().dialect.name == "postgresql":
+        claimed = _claim_free_chain_and_head(session)
+        if claimed is not None:
+            return claimed
     chain = _claim_chain(session)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
@@ -189,13 +231,40 @@ def record(
 
 
 def _chain(session: Session, event: AuditEvent) -> None:
+    _link(session, event)
+    session.add(event)  # flushed with the caller's next flush: one round trip, not two
+
+
+def _link(session: Session, event: AuditEvent) -> None:
+    """Give `event` the next position in this transaction's chain, and its hash."""
     chain, seq, prev = _head(session)
     event.chain = chain
     event.seq = seq + 1
     event.prev_hash = prev
     event.hash = _hash_of(event)
-    session.add(event)  # flushed with the caller's next flush: one round trip, not two
     session.info[_HEAD_KEY] = (session.get_transaction(), chain, event.seq, event.hash)
+
+
+_TABLE = cast(Table, AuditEvent.__table__)
+_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key != "id")
+_INSERT_EVENTS = (
+    insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True),
+    insert(_TABLE).returning(_TABLE.c.id),
+)
+
+
+def _insert(session: Session, events: list[AuditEvent]) -> None:
+    """INSERT chained events in one statement (Core: no unit of work just before commit) and
+    keep them in the session as the flush would have: persistent, with their ids."""
+    rows = [{key: getattr(event, key) for key in _COLUMNS} for event in events]
+    many, one = _INSERT_EVENTS
+    connection = session.connection()
+    result = connection.execute(one, rows[0]) if len(rows) == 1 else connection.execute(many, rows)
+    ids: list[int] = list(result.scalars())
+    for event, event_id in zip(events, ids, strict=True):
+        event.id = event_id
+        make_transient_to_detached(event)  # as if loaded: no pending changes
+        session.add(event)
 
 
 def defer_until_commit(session: Session) -> None:
@@ -214,10 +283,11 @@ def defer_until_commit(session: Session) -> None:
 def append_pending(session: Session) -> None:
     """Chain the events held back by `defer_until_commit` (called before each commit)."""
     pending = session.info.pop(_PENDING_KEY, None)
-    if pending is None or pending[0] is not session.get_transaction():
+    if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
     for event in pending[1]:
-        _chain(session, event)
+        _link(session, event)
+    _insert(session, pending[1])
 
 
 sa_event.listen(Session, "before_commit", append_pending)

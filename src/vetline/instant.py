@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, func, literal, or_, select, union_all
+from sqlalchemy import Integer, String, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from vetline.db.base import utcnow
 from vetline.db.people import (
     Application,
     Import,
+    ListKind,
     Member,
     RecordChange,
     ReferenceEntry,
@@ -85,27 +86,64 @@ def _source(session: Session, part: str) -> dict[str, Any]:
 
 def _sources(session: Session) -> dict[str, dict[str, Any]]:
     """`_source` of both parts, in one statement (a submission asks for both)."""
+    return _sources_and_register(session)[0]
+
+
+def _sources_and_register(
+    session: Session, *, run_id: bool = False
+) -> tuple[dict[str, dict[str, Any]], bool, int | None]:
+    """`_sources`, whether an active electoral register list is loaded (the rulebook's facts
+    ask it of every submission: the same rows of the active lists) and, with `run_id` on
+    PostgreSQL, the id of a screening run to insert (drawn from its sequence): one statement.
+    """
     from vetline.matching import MODEL_VERSION
 
-    rows = session.execute(_sources_query()).all()
-    found = sorted((key, version) for part, key, version in rows if part == "lists")
-    last = next(version for part, _key, version in rows if part == "members")
-    return {
-        "lists": {"model": MODEL_VERSION, "lists": {str(k): v for k, v in found}},
-        "members": {"model": MODEL_VERSION, "members": last},
-    }
-
-
-@lru_cache(maxsize=1)
-def _sources_query() -> Any:
-    """`_sources`' statement, built once (building it cost a third of its CPU)."""
-    lists = select(
-        literal("lists").label("part"), ReferenceList.id.label("key"), ReferenceList.version
-    ).where(ReferenceList.active)
-    members = select(literal("members"), literal(None, Integer), func.max(Import.id)).where(
-        Import.kind == "members"
+    draw = run_id and session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(_sources_query(draw)).all()
+    drawn: Any = next((key for part, key, _v, _kind in rows if part == "run"), None)
+    found = sorted((key, version) for part, key, version, _kind in rows if part == "lists")
+    last = next(version for part, _key, version, _kind in rows if part == "members")
+    register = any(part == "lists" and kind == ListKind.REGISTER for part, _k, _v, kind in rows)
+    return (
+        {
+            "lists": {"model": MODEL_VERSION, "lists": {str(k): v for k, v in found}},
+            "members": {"model": MODEL_VERSION, "members": last},
+        },
+        register,
+        None if drawn is None else int(drawn),
     )
-    return union_all(lists, members)
+
+
+@lru_cache(maxsize=2)
+def _sources_query(run_id: bool = False) -> Any:
+    """`_sources`' statement, built once (building it cost a third of its CPU); `run_id`:
+    with a row ("run", the next screening run id) (PostgreSQL)."""
+    lists = select(
+        literal("lists").label("part"),
+        ReferenceList.id.label("key"),
+        ReferenceList.version,
+        ReferenceList.kind,
+    ).where(ReferenceList.active)
+    members = select(
+        literal("members"),
+        literal(None, Integer),
+        func.max(Import.id),
+        literal(None, ReferenceList.kind.type),
+    ).where(Import.kind == "members")
+    if not run_id:
+        return union_all(lists, members)
+    sequence = func.pg_get_serial_sequence(ScreeningRun.__tablename__, "id")
+    run = select(
+        literal("run"), func.nextval(sequence), literal(None, Integer), literal(None, String)
+    )
+    return union_all(lists, members, run)
+
+
+@lru_cache(maxsize=8)
+def _review_threshold(_raw: str | None) -> float:
+    """The settings' review threshold, by the variable it is read from (get_settings() also
+    resolves the data directory on the file system: ~0.1 ms a submission)."""
+    return get_settings().review_threshold
 
 
 def _directory(session: Session) -> Path:
@@ -343,20 +381,29 @@ def wait_for_rebuilds(timeout: float | None = None) -> None:
         thread.join(timeout)
 
 
+@dataclass
+class InstantSummary(ScreeningSummary):
+    """A single application's screening, and what the rulebook step will ask next."""
+
+    # an active electoral register list was loaded when it was screened (read with the
+    # lists' versions: `decide_outcomes(register_checked=...)` need not ask again)
+    register_checked: bool | None = None
+
+
 def screen_one_application(
     session: Session,
     application: int | Application,
     *,
     actor: str = "system",
     threshold: float | None = None,
-) -> ScreeningSummary:
+) -> InstantSummary:
     """Screen one stored application (its id, or the row the caller loaded in this
     transaction: not read again) now, in the caller's transaction; store its hits."""
     from vetline.matching import MODEL_VERSION
     from vetline.matching.single import screen_single
 
-    settings = get_settings()
-    threshold = settings.review_threshold if threshold is None else threshold
+    if threshold is None:
+        threshold = _review_threshold(os.environ.get("VETLINE_REVIEW_THRESHOLD"))
     app: Any = application
     if not isinstance(application, Application):
         rows = plain_rows(
@@ -366,10 +413,12 @@ def screen_one_application(
         if not rows:
             raise NotFound(f"no application with id {application}")
         app = rows[0]
-    sources = _sources(session)
+    sources, register_checked, run_id = _sources_and_register(session, run_id=True)
     with _SCREEN:
         indexes = {part: reference_index(session, part, sources[part]) for part in sources}
     run = ScreeningRun(
+        id=run_id,
+        started_at=utcnow(),  # set now: with a drawn id the row is written with its hits
         engine="index",
         model_version=MODEL_VERSION,
         review_threshold=threshold,
@@ -389,12 +438,15 @@ def screen_one_application(
         },
     )
     session.add(run)
-    session.flush()
-    summary = ScreeningSummary(run_id=run.id, applications=1)
+    if run_id is None:
+        session.flush()  # its id (SQLite); else the row goes with the next flush, complete
+    summary = InstantSummary(run_id=run.id, applications=1, register_checked=register_checked)
     now = utcnow()
     hits: list[dict[str, Any]] = []
     record = {f: getattr(app, f) for f in PERSON_FIELDS}
-    candidates = duplicate_candidates(session, app)
+    # the run's row waits for its hits count (record_screening): no autoflush before
+    with session.no_autoflush:
+        candidates = duplicate_candidates(session, app)
     by_id = {c.id: c for c in candidates}
     # lists, members and double sign-ups in one comparison (vetline.matching.lookup)
     *parts, doubles = screen_single(
@@ -412,7 +464,7 @@ def screen_one_application(
     if entry_ids:  # most applicants match no list entry and no member: no query then
         entries = {
             e.id: e
-            for e in session.execute(
+            for e in session.connection().execute(
                 select(
                     ReferenceEntry.id,
                     ReferenceEntry.list_id,
@@ -427,9 +479,9 @@ def screen_one_application(
     members: dict[int, str] = {}
     if member_ids:
         members = dict(
-            session.execute(
-                select(Member.id, Member.content_hash).where(Member.id.in_(member_ids))
-            ).all()
+            session.connection()
+            .execute(select(Member.id, Member.content_hash).where(Member.id.in_(member_ids)))
+            .all()
         )
     for row in found_rows:
         kind, key = str(row.right_id)[0], int(str(row.right_id)[1:])
@@ -483,4 +535,5 @@ def screen_one_application(
                 other_application_id=other,
             )
         )
-    return record_screening(session, run, summary, [app], hits, now)
+    record_screening(session, run, summary, [app], hits, now)
+    return summary

@@ -361,6 +361,7 @@ def decide_outcomes(
     applications: Sequence[Application] | None = None,
     inserted_now: bool = False,
     without_hits: Collection[int] = (),
+    register_checked: bool | None = None,
 ) -> OutcomeSummary:
     """Apply `rulebook` to the applications' stored hits and route each one (see module doc).
 
@@ -369,7 +370,8 @@ def decide_outcomes(
     one's outcome row and the case opened on it (`recorded`, `opened`). `inserted_now`: they
     were inserted in this transaction, so nobody else can have a case or an outcome on them
     yet and none is looked for; `without_hits`: of those, the ones the caller screened and
-    found no hit for.
+    found no hit for. `register_checked`: whether an active register list is loaded, if the
+    caller read it in this transaction already (vetline.instant).
     """
     if without_hits and not inserted_now:
         raise ValueError("without_hits: only for applications inserted in this transaction")
@@ -384,7 +386,8 @@ def decide_outcomes(
 
     with reading():
         rulebook_id = register(session, rulebook, actor=actor)
-        register_checked = _register_checked(session)
+        if register_checked is None:
+            register_checked = _register_checked(session)
     ids = list(dict.fromkeys(application_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -435,7 +438,8 @@ def decide_outcomes(
         # one round trip for the chunk's outcome rows, which come back loaded (their ids)
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         if values:
-            stored = insert_loaded(session, ScreeningOutcome, values)
+            # a new submission's screening run (vetline.instant) goes in the same statement
+            stored = insert_loaded(session, ScreeningOutcome, values, with_pending=inserted_now)
             rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
         for app, ev, row in rows:
             before = app.status

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from vetline.db.base import utcnow
-from vetline.db.inserted import inserted_here
+from vetline.db.inserted import insert_pending, inserted_here
 from vetline.db.people import (
     Application,
     ApplicationStatus,
@@ -318,6 +318,12 @@ def record_screening(
             )
             .values(superseded_at=now)
         )
+    drawn = run in session.new and run.id is not None  # its id drawn: vetline.instant
+    if drawn:  # its row is written complete: one INSERT, no UPDATE after its hits
+        run.hits = len(hits)
+        run.finished_at = utcnow()
+        if hits:  # before them; else it goes with the next write (the outcome's INSERT)
+            insert_pending(session, run)
     for start in range(0, len(hits), _CHUNK):
         session.execute(insert(Hit), hits[start : start + _CHUNK])
     for app in fresh:
@@ -362,8 +368,9 @@ def record_screening(
     for hit in hits:
         summary.hits_by_target[hit["target"]] = summary.hits_by_target.get(hit["target"], 0) + 1
     summary.application_ids = ids
-    run.hits = len(hits)
-    run.finished_at = utcnow()
+    if not drawn:
+        run.hits = len(hits)
+        run.finished_at = utcnow()
     if not fresh:  # else written with the rows' next flush, one round trip for both
         session.flush()
     return summary

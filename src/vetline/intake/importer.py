@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -178,6 +178,8 @@ def _import_people_csv(
             returning=returning,
         )
         n = _feed(csv, fmt, up, lambda p: to_record(p.row), lambda r: r.id, "id", progress)
+        if returning and n == 1:  # a submission: new, its import's record in the same INSERT
+            imp = _with_one_new(session, imp, up)
         up.flush()
         kept = (
             keep_decided_exclusions(
@@ -309,6 +311,25 @@ def _start(
     return imp
 
 
+def _with_one_new(session: Session, imp: Import, up: Upserter) -> Import:
+    """If the one record pending in `up` is new, insert it and the import's record (its
+    counts: one row, inserted) in one statement and give that record, loaded; else (sent
+    again, or not PostgreSQL) nothing is written and `imp` stays as it was."""
+    if imp.id is not None:
+        return imp
+    values = _import_values(imp) | {"rows": 1, "inserted": 1}
+    stored = up.insert_new_one((Import, values))
+    if stored is None:
+        return imp
+    session.expunge(imp)
+    return cast(Import, stored)
+
+
+def _import_values(imp: Import) -> dict[str, Any]:
+    """The import's record as column values (all but its id), for an INSERT of its own."""
+    return {c.key: getattr(imp, c.key) for c in Import.__table__.columns if c.key != "id"}
+
+
 def _import_id(session: Session, imp: Import) -> int:
     if imp.id is None:
         session.flush()
@@ -326,13 +347,20 @@ def _finish(
     ref: ReferenceList | None,
     started: float,
 ) -> ImportSummary:
-    imp.rows, imp.inserted, imp.updated = rows, up.inserted, up.updated
-    imp.unchanged, imp.removed = up.unchanged, up.removed
-    imp.list_version = ref.version if ref is not None else None
+    counts = {
+        "rows": rows,
+        "inserted": up.inserted,
+        "updated": up.updated,
+        "unchanged": up.unchanged,
+        "removed": up.removed,
+        "list_version": ref.version if ref is not None else None,
+    }
+    for name, value in counts.items():
+        if getattr(imp, name) != value:  # (a record stored with its counts stays clean)
+            setattr(imp, name, value)
     if imp.id is None:  # nothing needed its id: one INSERT with the counts (no flush for it)
         session.expunge(imp)
-        values = {c.key: getattr(imp, c.key) for c in Import.__table__.columns if c.key != "id"}
-        imp = insert_loaded(session, Import, [values])[0]
+        imp = insert_loaded(session, Import, [_import_values(imp)])[0]
     if session.new or session.dirty or session.deleted:
         session.flush()
     return ImportSummary(

@@ -17,7 +17,7 @@ from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vetline.db.inserted import insert_loaded
+from vetline.db.inserted import insert_loaded, insert_new_loaded
 from vetline.db.people import RecordChange
 from vetline.intake.records import content_hash, jsonable
 
@@ -142,6 +142,32 @@ class Upserter:
         if updates:
             self._write_updates(updates)
             self.updated += len(updates)
+
+    def insert_new_one(self, along: tuple[Any, dict[str, Any]]) -> Any | None:
+        """The one pending record (with `returning`, on PostgreSQL: a submission, mostly
+        new): insert it unless its key is taken, and with it a row of another table (`along`:
+        its model and values; the import's record), in one statement. Gives that other row
+        if the record was new; None (nothing written) if it is not, or this does not apply:
+        `flush` then looks it up and classifies it as usual (sent again: unchanged, or changed
+        and recorded)."""
+        if not (
+            self.returning
+            and len(self._pending) == 1
+            and not self.preload
+            and self.where is None
+            and not self.scope
+            and self.session.get_bind().dialect.name == "postgresql"
+        ):
+            return None
+        key, record, digest = self._pending[0]
+        row = {"external_id": key, "content_hash": digest, **record} | self.insert_values
+        both = insert_new_loaded(self.session, self.model, row, "external_id", along=along)
+        if both is None:
+            return None
+        self._pending = []
+        self.inserted_rows.append(both[0])
+        self.inserted += 1
+        return both[1]
 
     def _copy(self, rows: list[dict[str, Any]]) -> None:
         """PostgreSQL: COPY the new rows in, inside the session's transaction.

@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from vetline.db.inserted import inserted_here
+from vetline.db.inserted import inserted_here, update_inserted
 from vetline.db.people import Application
 from vetline.db.review import ScreeningOutcome
 from vetline.db.screening import Hit
@@ -62,8 +62,19 @@ def screen_now(
         applications=[application],
         inserted_now=inserted_now,
         without_hits=without_hits,
+        register_checked=screened.register_checked,
     )
-    session.flush()
+    # a new submission's row: its screened status and times in one Core UPDATE (no unit of
+    # work) when nothing else waits to be written; else the flush writes it all
+    if not (
+        inserted_now
+        and not session.new
+        and not session.deleted
+        and len(session.dirty) == 1
+        and application in session.dirty
+        and update_inserted(session, application)
+    ):
+        session.flush()
     # no refresh: the row's screened status and times came back with record_screening's
     # UPDATE and routing set the rest through the ORM (tests/test_api.py: the response equals
     # a later GET of the application)
