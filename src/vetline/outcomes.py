@@ -292,6 +292,18 @@ def _deadline(ev: Evaluation, rulebook: Rulebook, now: datetime) -> datetime | N
     return None
 
 
+def _admits(ev: Evaluation) -> bool:
+    return ev.outcome in (OutcomeKind.ADMIT, OutcomeKind.PROVISIONAL)
+
+
+def _admit(app: Application, ev: Evaluation, rulebook: Rulebook) -> None:
+    """Routing of an admission: the status only (provisional if the rulebook has a period)."""
+    if ev.outcome == OutcomeKind.PROVISIONAL and rulebook.model.provisional is not None:
+        app.status = ApplicationStatus.PROVISIONAL
+    else:
+        app.status = ApplicationStatus.ADMITTED
+
+
 def _route(
     session: Session,
     app: Application,
@@ -304,11 +316,8 @@ def _route(
 ) -> dict[str, object]:
     """Set the application status, open the case or issue the notice; return what changed."""
     changed: dict[str, object] = {}
-    if ev.outcome in (OutcomeKind.ADMIT, OutcomeKind.PROVISIONAL):
-        if ev.outcome == OutcomeKind.PROVISIONAL and rulebook.model.provisional is not None:
-            app.status = ApplicationStatus.PROVISIONAL
-        else:
-            app.status = ApplicationStatus.ADMITTED
+    if _admits(ev):
+        _admit(app, ev, rulebook)
         return changed
     days = ev.response_days or rulebook.model.response_days
     respond_by = now + timedelta(days=days)
@@ -435,17 +444,28 @@ def decide_outcomes(
                     created_at=now,
                 )
             )
+        # new rows admitted: routed before their outcome's INSERT (routing needs nothing of
+        # it), so a submission's status goes in that statement with its screening run
+        admitted_before: dict[int, str] = {}
+        if inserted_now:
+            for app, ev in evaluated:
+                if _admits(ev):
+                    admitted_before[app.id] = app.status
+                    app.updated_at = now
+                    _admit(app, ev, rulebook)
         # one round trip for the chunk's outcome rows, which come back loaded (their ids)
         rows: list[tuple[Application, Evaluation, ScreeningOutcome]] = []
         if values:
-            # a new submission's screening run (vetline.instant) goes in the same statement
+            # a new submission's run and changed row (vetline.instant) go in the same statement
             stored = insert_loaded(session, ScreeningOutcome, values, with_pending=inserted_now)
             rows = [(app, ev, row) for (app, ev), row in zip(evaluated, stored, strict=True)]
         for app, ev, row in rows:
-            before = app.status
+            before = admitted_before.get(app.id, app.status)
             changed: dict[str, object] = {}
             held = people.get(app.id)
-            if held is not None and (held.open_case or not _new_grounds(ev, held, facts[app.id])):
+            if app.id in admitted_before:
+                pass  # routed above (nobody else has anything on a new row: `held` is None)
+            elif held is not None and (held.open_case or not _new_grounds(ev, held, facts[app.id])):
                 # people have this one: an open case, or a decision the machine must not undo
                 app.status = held.status
                 summary.kept_open_case += held.open_case

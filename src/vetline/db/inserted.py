@@ -89,13 +89,14 @@ def insert_loaded(
     return out
 
 
-def _pending_rows(session: Session) -> list[tuple[object, dict[str, Any]]]:
-    """The session's new rows with their column values, if each can be written by a plain
-    INSERT now (PostgreSQL): its primary key set, no relationship to fill in, no column left
-    to a default. Else none (the flush writes them)."""
-    if not session.new or session.get_bind().dialect.name != "postgresql":
+def _pending_rows(session: Session) -> list[tuple[bool, object, dict[str, Any]]]:
+    """What the session waits to write, if all of it can go in plain statements now
+    (PostgreSQL): (new?, row, values) for each new row (its primary key set, no relationship
+    to fill in, no column left to a default: all its columns) and each changed row this
+    transaction inserted (the changed columns). Else nothing (the flush writes it all)."""
+    if session.deleted or session.get_bind().dialect.name != "postgresql":
         return []
-    out = []
+    out: list[tuple[bool, object, dict[str, Any]]] = []
     for row in session.new:
         state = inspect(row)
         _one, _many, keys, mapper = _insert_plan(type(row))
@@ -109,8 +110,23 @@ def _pending_rows(session: Session) -> list[tuple[object, dict[str, Any]]]:
             ):
                 return []
             values[column.key] = value
-        out.append((row, values))
+        out.append((True, row, values))
+    for row in session.dirty:
+        changed = _changed_columns(row)
+        if not changed or not inserted_here(session, row):
+            return []
+        out.append((False, row, changed))
     return out
+
+
+def _changed_columns(row: object) -> dict[str, Any] | None:
+    """Column -> new value of what changed on a loaded row; None if anything else did."""
+    state = inspect(row)
+    _one, _many, keys, mapper = _insert_plan(type(row))
+    by_key = dict(zip(keys, mapper.local_table.columns, strict=True))
+    if mapper.relationships or not set(state.committed_state) <= set(by_key):
+        return None
+    return {by_key[k].key: state.dict[k] for k in state.committed_state}
 
 
 _WITH_PENDING: dict[tuple[Any, ...], Any] = {}
@@ -120,11 +136,12 @@ def _insert_with_pending(
     session: Session,
     model: type[T],
     row: dict[str, Any],
-    pending: list[tuple[object, dict[str, Any]]],
+    pending: list[tuple[bool, object, dict[str, Any]]],
 ) -> T:
-    """`insert_loaded` of one row, the pending rows inserted by the same statement (one
-    data-modifying WITH each), then kept in the session as after a flush."""
-    shape = (model, tuple(row), *((type(r), tuple(v)) for r, v in pending))
+    """`insert_loaded` of one row, the pending rows inserted and the changed ones updated by
+    the same statement (one data-modifying WITH each), then kept in the session as after a
+    flush: persistent, nothing pending."""
+    shape = (model, tuple(row), *((new, type(r), tuple(v)) for new, r, v in pending))
     statement = _WITH_PENDING.get(shape)
     if statement is None:
         table = model.__table__  # type: ignore[attr-defined]
@@ -133,20 +150,33 @@ def _insert_with_pending(
             .values({n: bindparam(f"r_{n}", type_=table.c[n].type) for n in row})
             .returning(*table.columns)
         )
-        for i, (other, values) in enumerate(pending):
-            columns = inspect(type(other)).local_table.c
-            also = insert(columns[next(iter(values))].table).values(
-                {n: bindparam(f"p{i}_{n}", type_=columns[n].type) for n in values}
-            )
+        for i, (new, other, values) in enumerate(pending):
+            mapper = inspect(type(other))
+            columns = mapper.local_table.c
+            set_values = {n: bindparam(f"p{i}_{n}", type_=columns[n].type) for n in values}
+            if new:
+                also: Any = insert(mapper.local_table).values(set_values)
+            else:
+                (pk,) = mapper.primary_key
+                also = (
+                    update(mapper.local_table)
+                    .where(pk == bindparam(f"p{i}_pk", type_=pk.type))
+                    .values(set_values)
+                )
             statement = statement.add_cte(also.cte(f"pending_{i}"))
         _WITH_PENDING[shape] = statement
     params = {f"r_{n}": v for n, v in row.items()}
-    for i, (_other, values) in enumerate(pending):
+    for i, (new, other, values) in enumerate(pending):
         params |= {f"p{i}_{n}": v for n, v in values.items()}
+        if not new:
+            params[f"p{i}_pk"] = inspect(other).identity[0]
     got = session.connection().execute(statement, params).one()
-    for other, _values in pending:
-        session.expunge(other)  # pending -> transient, then as if loaded
-        make_transient_to_detached(other)
+    for new, other, _values in pending:
+        if new:
+            session.expunge(other)  # pending -> transient
+        else:
+            make_transient(other)  # written: every attribute as it is now is committed
+        make_transient_to_detached(other)  # then as if loaded
         session.add(other)
     inserted: T = _loaded(session, model, got)
     note_inserted(session, [inserted])
@@ -256,11 +286,10 @@ def update_inserted(session: Session, row: object) -> bool:
     UPDATE of those columns: no unit of work for one row. It stays in the session,
     persistent and clean, as after a flush. False (nothing written) if nothing changed."""
     state = inspect(row)
-    _one, _many, keys, mapper = _insert_plan(type(row))
+    _one, _many, _keys, mapper = _insert_plan(type(row))
     table = mapper.local_table
-    by_key = dict(zip(keys, table.columns, strict=True))
-    changed = {by_key[k].key: state.dict[k] for k in state.committed_state if k in by_key}
-    if not changed or len(changed) != len(state.committed_state):
+    changed = _changed_columns(row)
+    if not changed:
         return False  # nothing, or something that is not a column: the flush's to write
     (pk,) = mapper.primary_key
     where = pk == state.dict[mapper.get_property_by_column(pk).key]
