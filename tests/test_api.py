@@ -418,3 +418,41 @@ def test_concurrent_submissions_keep_the_audit_chain(db_url: str, client: TestCl
         assert len({chain for chain, _ in positions}) == 1  # in one chain
         seqs = [seq for _, seq in positions]
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+def test_one_submission_at_a_time_per_process(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent submissions to one process are screened one after another (the CPU-bound
+    screening would only take turns on the GIL), and every one is answered."""
+    import threading
+    import time
+
+    from vetline.web.api import applications
+
+    inside, most = [0], [0]
+    lock = threading.Lock()
+    real = applications.submit_one
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.05)  # long enough for the others to arrive meanwhile
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(applications, "submit_one", counted)
+    headers = api_token(client, "rita", ALL)
+
+    def submit(i: int) -> int:
+        body = {"id": f"S-{i}", "first_name": f"N{i}", "applied_at": "2016-07-12T09:30:00Z"}
+        return client.post("/api/applications", json=body, headers=headers).status_code
+
+    assert submit(0) == 201
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(submit, range(1, 5))) == [201] * 4
+    assert most[0] == 1

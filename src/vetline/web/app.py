@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.web = ws
+    # submissions are screened one at a time per process (vetline.web.api.applications)
+    app.state.submitting = asyncio.Lock()
     errors.install(app)
 
     app.add_middleware(SessionAndHeaders, ws=ws)

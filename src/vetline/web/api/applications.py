@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from vetline import audit
 from vetline.intake import import_application, import_applications
@@ -67,20 +69,31 @@ class ImportOut(BaseModel):
 
 
 @router.post("", response_model=ApplicationOut, status_code=201, responses={422: {}})
-def submit_application(
+async def submit_application(
     body: ApplicationIn, request: Request, creds: BearerDep, ws: WebSettingsDep
 ) -> Response:
     """Submit one application; it is screened at once and the response gives its outcome.
 
     Needs the `applications:write` scope.
     """
-    # the busiest route: token check, submission and commit in one thread-pool call (with
-    # SessionDep and a scope dependency it visited the pool three times, each a wait for the
-    # GIL behind other requests' screening on a busy server)
+    # One submission at a time per server process, queued here in the event loop (no thread
+    # held while waiting): screening is CPU-bound Python, so two at once in one process only
+    # take turns on the GIL and both answer late (on the 2-core bench, p95 at 100/s offered
+    # 58-71 -> 34-44 ms, at 4 connections 35-40 -> 30-33 ms; docs/web.md). Several processes
+    # (`vetline serve --workers N`) screen side by side.
+    async with request.app.state.submitting:
+        out = await run_in_threadpool(_submit, request, creds, body, ws)
+    return Response(out, status_code=201, media_type="application/json")
+
+
+def _submit(
+    request: Request, creds: HTTPAuthorizationCredentials, body: ApplicationIn, ws: WebSettings
+) -> str:
+    # token check, submission and commit in one thread-pool call (with SessionDep and a
+    # scope dependency it visited the pool three times)
     with request_session(request) as session:
         user = authorise(authenticate(session, creds), "applications:write")
-        out = submit_one(session, body, user=user, ws=ws)
-    return Response(out, status_code=201, media_type="application/json")
+        return submit_one(session, body, user=user, ws=ws)
 
 
 def submit_one(session: Session, body: ApplicationIn, *, user: Any, ws: WebSettings) -> str:
