@@ -78,8 +78,7 @@ async def submit_application(
     """
     # One submission at a time per server process, queued here in the event loop (no thread
     # held while waiting): screening is CPU-bound Python, so two at once in one process only
-    # take turns on the GIL and both answer late (on the 2-core bench, p95 at 100/s offered
-    # 58-71 -> 34-44 ms, at 4 connections 35-40 -> 30-33 ms; docs/web.md). Several processes
+    # take turns on the GIL (measured: docs/web.md, session 6). Several processes
     # (`vetline serve --workers N`) screen side by side.
     async with request.app.state.submitting:
         out = await run_in_threadpool(_submit, request, creds, body, ws)
