@@ -6,7 +6,7 @@
     nice .venv/bin/python bench/bench_web.py --data /tmp/vetline-bench-web/data130 \
         [--db postgresql+psycopg://postgres@127.0.0.1:5432/vetline_bench_web2] \
         [--held-out 2000] [--concurrency 1 4 8] [--seconds 20] [--submit-concurrency 1 4] \
-        [--submit-seconds 20] [--workers 1] [--rate R] [--submit-rate R]
+        [--submit-seconds 20] [--workers 1] [--proxy nginx] [--rate R] [--submit-rate R]
 
 Prepare (once per `--db`; skipped when the members are already there): import the members,
 the applications except the last `--held-out` of the file (130,000 - 2,000 = 128,000 in the
@@ -194,30 +194,93 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start: " + log.read_text(errors="replace"))
 
 
-def server_cpu(proc: subprocess.Popen[bytes]) -> float:
-    """CPU seconds used so far by the server and its worker processes."""
+NGINX_CONF = """
+worker_processes 1;
+error_log %(dir)s/error.log warn;
+pid %(dir)s/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %(dir)s/body;
+  proxy_temp_path %(dir)s/proxy;
+  fastcgi_temp_path %(dir)s/fastcgi;
+  uwsgi_temp_path %(dir)s/uwsgi;
+  scgi_temp_path %(dir)s/scgi;
+  upstream vetline {
+    least_conn;
+%(servers)s
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:%(port)d;
+    client_max_body_size 50m;
+    location / {
+      proxy_pass http://vetline;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 300s;
+    }
+  }
+}
+"""
+
+
+def start_behind_nginx(
+    url: str, port: int, workers: int
+) -> tuple[list[subprocess.Popen[bytes]], subprocess.Popen[bytes]]:
+    """`workers` single-process servers on ports of their own behind nginx on `port`, which
+    hands each request to the server with the fewest requests in flight (least_conn over
+    kept-alive upstream connections): requests are balanced, not client connections."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("--proxy nginx needs nginx: `apt-get install -y nginx-light`")
+    servers, ports = [], []
+    for _ in range(workers):  # one after another: each takes its port before the next asks
+        ports.append(free_port())
+        servers.append(start_server(url, ports[-1], 1))
+    conf_dir = Path(tempfile.mkdtemp(prefix="vetline-bench-nginx-"))
+    upstreams = "\n".join(f"    server 127.0.0.1:{p};" for p in ports)
+    conf = conf_dir / "nginx.conf"
+    conf.write_text(NGINX_CONF % {"dir": conf_dir, "servers": upstreams, "port": port})
+    cmd = [nginx, "-c", str(conf), "-p", str(conf_dir), "-g", "daemon off;"]
+    proxy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return servers, proxy
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proxy.kill()
+    raise SystemExit("nginx did not start: " + (conf_dir / "error.log").read_text())
+
+
+def server_cpu(procs: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds used so far by the servers and their worker processes."""
     import psutil
 
-    root = psutil.Process(proc.pid)
     total = 0.0
-    for p in [root, *root.children(recursive=True)]:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
+    for proc in procs:
+        root = psutil.Process(proc.pid)
+        for p in [root, *root.children(recursive=True)]:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
     return total
 
 
-def wait_idle(proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
+def wait_idle(procs: list[subprocess.Popen[bytes]], timeout: float = 300) -> None:
     """Wait until the server is idle: with --workers N each worker reads the screening indexes
     in the background after it starts answering (several CPU seconds each), which would
     otherwise be counted in the first run's CPU per request and slow its requests."""
     deadline = time.monotonic() + timeout
-    before = server_cpu(proc)
+    before = server_cpu(procs)
     while time.monotonic() < deadline:
         time.sleep(1)
-        now = server_cpu(proc)
+        now = server_cpu(procs)
         if now - before < 0.1:
             return
         before = now
@@ -375,6 +438,12 @@ def main() -> None:
     ap.add_argument("--submit-seconds", type=float, default=20, help="per submission run")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument(
+        "--proxy",
+        choices=["nginx"],
+        help="run --workers single-process servers on ports of their own behind nginx, which"
+        " balances requests over them (least_conn) rather than client connections",
+    )
+    ap.add_argument(
         "--rate",
         type=float,
         help="case pages: offer this many requests per second in all (Poisson arrivals over "
@@ -408,8 +477,12 @@ def main() -> None:
     print(f"database: {n_members:,} members, {n_apps:,} applications, {len(case_ids):,} cases")
 
     port = free_port()
-    proc = start_server(args.db, port, args.workers)
-    wait_idle(proc)
+    proxy: subprocess.Popen[bytes] | None = None
+    if args.proxy == "nginx":
+        procs, proxy = start_behind_nginx(args.db, port, args.workers)
+    else:
+        procs = [start_server(args.db, port, args.workers)]
+    wait_idle(procs)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base) as c:
@@ -446,7 +519,7 @@ def main() -> None:
             page_script = CASE_SCRIPT % {"paths": paths}
             run_wrk(base, page_script, cookie, connections=2, seconds=3, workdir=work)  # warm-up
             for conc in args.concurrency:
-                cpu0 = server_cpu(proc)
+                cpu0 = server_cpu(procs)
                 r = run_wrk(
                     base,
                     paced(page_script, args.rate, conc),
@@ -455,7 +528,7 @@ def main() -> None:
                     seconds=args.seconds,
                     workdir=work,
                 )
-                cpu = server_cpu(proc) - cpu0
+                cpu = server_cpu(procs) - cpu0
                 print(report(label("GET /cases/{id}", conc, args.rate), r, cpu), flush=True)
             if args.submit_concurrency:
                 # the first submission after a list or membership change builds the stored
@@ -482,7 +555,7 @@ def main() -> None:
                     "threads": min(conc, 2),
                     "run": f"{stamp}-{conc}",
                 }
-                cpu0 = server_cpu(proc)
+                cpu0 = server_cpu(procs)
                 r = run_wrk(
                     base,
                     paced(script, args.submit_rate, conc),
@@ -491,7 +564,7 @@ def main() -> None:
                     seconds=args.submit_seconds,
                     workdir=work,
                 )
-                cpu = server_cpu(proc) - cpu0
+                cpu = server_cpu(procs) - cpu0
                 what = label("POST /api/applications", conc, args.submit_rate)
                 print(report(what, r, cpu), flush=True)
                 print("  " + submitted(args.db, f"bench-{stamp}-{conc}-%"), flush=True)
@@ -504,11 +577,12 @@ def main() -> None:
                     )
         print(f"load average after: {os.getloadavg()}", flush=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in [*([proxy] if proxy is not None else []), *procs]:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         drop_copy(args.db)
         shutil.rmtree(prep, ignore_errors=True)
 
