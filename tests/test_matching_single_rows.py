@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_matching_index import synth_frames  # noqa: F401  (a fixture, used by name)
-from vetline.matching import single
+from vetline.matching import row_scoring, single
 from vetline.matching.index import ReferenceIndex
-from vetline.matching.lookup import Delta, SingleIndex, _RowStore
+from vetline.matching.lookup import Delta, SingleIndex
+from vetline.matching.row_store import _RowStore
 
 
 def _assert_same_frames(got: list[pd.DataFrame], want: list[pd.DataFrame]) -> None:
@@ -137,7 +138,7 @@ def test_group_sums_are_pandas_groupby_sums(pairs: list[tuple[int, float]]) -> N
     groups = [g for g, _v in pairs]
     values = [v for _g, v in pairs]
     want = pd.Series(values).groupby([np.zeros(len(pairs)), groups]).transform("sum")
-    got = single._kahan_group_sums(groups, values, max(groups) + 1)
+    got = row_scoring._kahan_group_sums(groups, values, max(groups) + 1)
     assert [got[g] for g in groups] == want.tolist()
 
 
