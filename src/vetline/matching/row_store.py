@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vetline.matching.api import LIST_COLUMN
+from vetline.matching.features import FEATURE_COLUMNS
 
 # Separators of the row store (`_RowStore`): between a row's text features, and before each
 # element of a list feature. A row holding either inside a value is never read from the store.
@@ -142,29 +143,10 @@ def _numbers(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray | 
     return np.asarray(filled.to_numpy(zero_copy_only=False)), np.asarray(valid)
 
 
-# what pair_levels.levels_of, the early answer and score_rows read of an index's row
-LEVEL_COLUMNS = (
-    "fn",
-    "fn_init",
-    "fn_mid",
-    "fn_mid_init",
-    "fn_keys",
-    "ln",
-    "ln_keys",
-    "dob_y",
-    "dob_m",
-    "dob_d",
-    "pc",
-    "pc_sector",
-    "pc_district",
-    "pc_area",
-    "addr",
-    "addr_no",
-    "addr_key",
-    "email",
-    "phone",
-    "has_other",
-    "name_n",
+# what pair_levels.levels_of, the early answer and score_rows read of an index's row: the
+# features but the row number, the phonetic codes and the whole date (the levels do not read them)
+LEVEL_COLUMNS = tuple(
+    c for c in FEATURE_COLUMNS if c not in {"idx", "fn_sx", "ln_sx", "dob", "dob_key"}
 )
 
 
